@@ -1,0 +1,97 @@
+//! The two ways the harness runs the engine: the wasm component inside wasmtime (the product) and the
+//! same engine linked natively (for comparison, debugging and benchmarks). Both return the plugin's
+//! own model types, so everything downstream is identical.
+
+use anyhow::Result;
+use blindspot_plugin::Engine;
+use blindspot_plugin::model::{EnrichedEvent, EventOutcome, RawEvent, Severity, SourceKind};
+
+/// One input handed to the detector.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub data: Vec<u8>,
+    pub source_hint: Option<SourceKind>,
+    pub tag: Option<String>,
+}
+
+/// A rule as the loaded plugin describes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleEntry {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub technique_id: String,
+    pub technique_name: String,
+    pub tactic: String,
+    pub default_severity: Severity,
+    pub sources: Vec<SourceKind>,
+    pub enabled: bool,
+}
+
+/// A configuration the plugin refused.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration{}: {message}", if path.is_empty() { String::new() } else { format!(" at {path}") })]
+pub struct ConfigRejected {
+    pub path: String,
+    pub message: String,
+}
+
+pub trait Detector {
+    /// Apply a configuration document; `Ok(Err(..))` when the plugin rejected it.
+    fn configure(&mut self, config: &str) -> Result<std::result::Result<(), ConfigRejected>>;
+    /// One outcome per input, in order.
+    fn process(&mut self, batch: Vec<Input>) -> Result<Vec<EventOutcome>>;
+    fn flush(&mut self) -> Result<Vec<EnrichedEvent>>;
+    fn rules(&mut self) -> Result<Vec<RuleEntry>>;
+}
+
+/// The engine linked into the harness.
+#[derive(Default)]
+pub struct NativeDetector {
+    engine: Engine,
+}
+
+impl Detector for NativeDetector {
+    fn configure(&mut self, config: &str) -> Result<std::result::Result<(), ConfigRejected>> {
+        Ok(self.engine.configure(config).map_err(|e| ConfigRejected {
+            path: e.path,
+            message: e.message,
+        }))
+    }
+
+    fn process(&mut self, batch: Vec<Input>) -> Result<Vec<EventOutcome>> {
+        Ok(batch
+            .iter()
+            .map(|input| {
+                self.engine.process_one(&RawEvent {
+                    data: &input.data,
+                    source_hint: input.source_hint,
+                    tag: input.tag.as_deref(),
+                })
+            })
+            .collect())
+    }
+
+    fn flush(&mut self) -> Result<Vec<EnrichedEvent>> {
+        Ok(self.engine.flush())
+    }
+
+    fn rules(&mut self) -> Result<Vec<RuleEntry>> {
+        Ok(self
+            .engine
+            .rules()
+            .into_iter()
+            .map(|r| RuleEntry {
+                id: r.id.to_owned(),
+                title: r.title.to_owned(),
+                description: r.description.to_owned(),
+                technique_id: r.technique_id.to_owned(),
+                technique_name: r.technique_name.to_owned(),
+                tactic: r.tactic.to_owned(),
+                default_severity: r.default_severity,
+                sources: r.sources.to_vec(),
+                enabled: r.enabled,
+            })
+            .collect())
+    }
+}

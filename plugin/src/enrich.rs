@@ -1,0 +1,205 @@
+//! From a rule's detection to the finding an analyst reads: context (failed attempt, who, from where,
+//! with which tool), configuration (rule switches, severity overrides, suppressions) and the response
+//! steps every finding carries.
+
+use crate::config::Config;
+use crate::model::{Finding, Normalized, Outcome};
+use crate::rules::Detection;
+
+/// How a call was made, from its user agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Console,
+    Cli,
+    Sdk,
+    Iac,
+    Kubectl,
+    Other,
+}
+
+impl Tool {
+    pub fn from_user_agent(user_agent: &str) -> Tool {
+        let ua = user_agent.to_ascii_lowercase();
+        if [
+            "terraform",
+            "cloudformation",
+            "pulumi",
+            "helm",
+            "crossplane",
+            "cdk/",
+        ]
+        .iter()
+        .any(|m| ua.contains(m))
+        {
+            Tool::Iac
+        } else if ua.starts_with("aws-cli")
+            || ua.contains("azure-cli")
+            || ua.contains("google-cloud-sdk")
+            || ua.contains("gcloud")
+        {
+            Tool::Cli
+        } else if ua.starts_with("kubectl") {
+            Tool::Kubectl
+        } else if ua.contains("console.amazonaws.com")
+            || ua.contains("signin.amazonaws.com")
+            || ua == "aws internal"
+            || ua.contains("portal.azure.com")
+            || ua.contains("mozilla/")
+        {
+            Tool::Console
+        } else if [
+            "boto",
+            "aws-sdk",
+            "azsdk",
+            "google-api",
+            "client-go",
+            "go-http-client",
+        ]
+        .iter()
+        .any(|m| ua.contains(m))
+        {
+            Tool::Sdk
+        } else {
+            Tool::Other
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Tool::Console => "the web console",
+            Tool::Cli => "a command-line client",
+            Tool::Sdk => "an SDK (script or program)",
+            Tool::Iac => "an infrastructure-as-code tool",
+            Tool::Kubectl => "kubectl",
+            Tool::Other => "an unrecognised client",
+        }
+    }
+}
+
+/// Facts about the event that adjust every finding on it, read once per event.
+pub struct Context<'e> {
+    pub fields: &'e Normalized,
+    /// The failure the source recorded (`AccessDenied: ...`), when the call failed.
+    pub failure: Option<String>,
+    /// The principal is an account's root or owner identity.
+    pub root: bool,
+}
+
+/// Turn one detection into a finding, or nothing when configuration switched its rule off.
+pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> Option<Finding> {
+    let rule = detection.rule;
+    if !config.enabled(rule.id) {
+        return None;
+    }
+    let settings = config.rule(rule.id);
+    let mut severity = settings
+        .and_then(|s| s.severity)
+        .unwrap_or(detection.severity);
+    let mut confidence = i32::from(detection.confidence);
+    let mut reasons = detection.reasons;
+    let fields = context.fields;
+
+    if context.fields.outcome == Outcome::Failure {
+        severity = severity.lowered();
+        confidence -= 15;
+        reasons.push(format!(
+            "the call failed ({}): an attempt, the change was not made",
+            context.failure.as_deref().unwrap_or("no error recorded")
+        ));
+    }
+    if context.root {
+        confidence += 5;
+        reasons.push("made by the account's root user, which routine administration avoids".into());
+    }
+    if let Some(principal) = &fields.principal {
+        let mut who = format!("by {principal}");
+        if let Some(ip) = &fields.source_ip {
+            who.push_str(&format!(" from {ip}"));
+        }
+        if let Some(ua) = &fields.user_agent {
+            let tool = Tool::from_user_agent(ua);
+            who.push_str(&format!(" using {}", tool.describe()));
+            if tool == Tool::Iac {
+                confidence -= 10;
+            }
+        }
+        reasons.push(who);
+    }
+
+    let suppression = config
+        .suppressions
+        .iter()
+        .find(|s| s.matches(rule.id, fields))
+        .map(|s| format!("suppression {:?}: {}", s.name, s.reason));
+
+    Some(Finding {
+        rule_id: rule.id.to_owned(),
+        title: rule.title.to_owned(),
+        technique_id: rule.technique_id.to_owned(),
+        technique_name: rule.technique_name.to_owned(),
+        tactic: rule.tactic.to_owned(),
+        severity,
+        confidence: u8::try_from(confidence.clamp(0, 100)).unwrap_or(0),
+        reasons,
+        suppression,
+        response: response(fields, detection.scope, detection.restore),
+        related_events: Vec::new(),
+    })
+}
+
+/// The four response steps of ../shared/reference/detections.md, filled in for this event.
+fn response(fields: &Normalized, scope: String, restore: Vec<String>) -> Vec<String> {
+    let who = fields.principal.as_deref().unwrap_or("the principal");
+    let action = fields.action.as_deref().unwrap_or("the change");
+    let target = fields
+        .target
+        .as_deref()
+        .map(|t| format!(" on {t}"))
+        .unwrap_or_default();
+    let mut steps = vec![format!(
+        "Verify: confirm with the owner of {who} that {action}{target} was an approved change \
+         (change ticket, pipeline run or maintenance window); if not, treat the principal as compromised"
+    )];
+    if !scope.is_empty() {
+        steps.push(format!("Scope: {scope}"));
+    }
+    for command in restore {
+        steps.push(format!("Re-enable: {command}"));
+    }
+    let account = fields
+        .account
+        .as_deref()
+        .map(|a| format!(" in {a}"))
+        .unwrap_or_default();
+    steps.push(format!(
+        "Investigate: review everything {who} and other principals did{account} from this event until \
+         monitoring was restored, using sources the change did not touch"
+    ));
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_user_agents() {
+        assert_eq!(
+            Tool::from_user_agent("aws-cli/2.15.30 Python/3.11.8"),
+            Tool::Cli
+        );
+        assert_eq!(
+            Tool::from_user_agent("APN/1.0 HashiCorp/1.0 Terraform/1.7.4"),
+            Tool::Iac
+        );
+        assert_eq!(
+            Tool::from_user_agent("console.amazonaws.com"),
+            Tool::Console
+        );
+        assert_eq!(
+            Tool::from_user_agent("Boto3/1.34.51 md/Botocore#1.34.51"),
+            Tool::Sdk
+        );
+        assert_eq!(Tool::from_user_agent("curl/8.5"), Tool::Other);
+    }
+}

@@ -1,0 +1,285 @@
+//! AWS CloudTrail management events (one record; envelopes are unwrapped in `envelope`).
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use super::json::Object;
+use super::time::rfc3339_micros;
+use crate::model::{Normalized, Outcome};
+
+/// The fields of a CloudTrail record that normalisation and rules read. Strings borrow from the input
+/// unless they contained escapes.
+#[derive(Debug)]
+pub struct Record<'a> {
+    pub event_source: Cow<'a, str>,
+    pub event_name: Cow<'a, str>,
+    pub event_time: Option<Cow<'a, str>>,
+    pub event_id: Option<Cow<'a, str>>,
+    pub event_type: Option<Cow<'a, str>>,
+    pub aws_region: Option<Cow<'a, str>>,
+    pub source_ip: Option<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub error_code: Option<Cow<'a, str>>,
+    pub error_message: Option<Cow<'a, str>>,
+    pub read_only: Option<bool>,
+    pub recipient_account_id: Option<Cow<'a, str>>,
+    pub identity: Identity<'a>,
+    request_parameters: Option<&'a RawValue>,
+    resources: Option<&'a RawValue>,
+}
+
+/// `userIdentity`, flattened.
+#[derive(Debug, Default)]
+pub struct Identity<'a> {
+    pub kind: Option<Cow<'a, str>>,
+    pub arn: Option<Cow<'a, str>>,
+    pub account_id: Option<Cow<'a, str>>,
+    pub user_name: Option<Cow<'a, str>>,
+    pub invoked_by: Option<Cow<'a, str>>,
+    pub issuer_arn: Option<Cow<'a, str>>,
+    pub issuer_user_name: Option<Cow<'a, str>>,
+    pub mfa_authenticated: Option<bool>,
+}
+
+/// Whether an object has the shape of a CloudTrail record.
+pub fn matches(object: &Object<'_>) -> bool {
+    object.has("eventSource") && object.has("eventName") && object.has("eventTime")
+}
+
+impl<'a> Record<'a> {
+    /// Read a record. Fields of the wrong type count as absent: an attacker who writes odd values into
+    /// a record should lose detail, never crash the reader.
+    pub fn from_object(object: &Object<'a>) -> Record<'a> {
+        Record {
+            event_source: object.str("eventSource").unwrap_or_default(),
+            event_name: object.str("eventName").unwrap_or_default(),
+            event_time: object.str("eventTime"),
+            event_id: object.str("eventID"),
+            event_type: object.str("eventType"),
+            aws_region: object.str("awsRegion"),
+            source_ip: object.str("sourceIPAddress"),
+            user_agent: object.str("userAgent"),
+            error_code: object.str("errorCode").filter(|c| !c.is_empty()),
+            error_message: object.str("errorMessage"),
+            read_only: object.bool("readOnly"),
+            recipient_account_id: object.str("recipientAccountId"),
+            identity: object
+                .object("userIdentity")
+                .map(|u| Identity::from_object(&u))
+                .unwrap_or_default(),
+            request_parameters: object.raw("requestParameters"),
+            resources: object.raw("resources"),
+        }
+    }
+
+    /// `requestParameters` as an object; `None` when null, absent or not an object.
+    pub fn params(&self) -> Option<Object<'a>> {
+        self.request_parameters
+            .filter(|r| r.get().starts_with('{'))
+            .and_then(|r| Object::from_raw(r).ok())
+    }
+
+    /// The service part of `eventSource` (`cloudtrail` for `cloudtrail.amazonaws.com`).
+    pub fn service(&self) -> &str {
+        self.event_source
+            .split_once('.')
+            .map_or(&*self.event_source, |(service, _)| service)
+    }
+
+    pub fn failed(&self) -> bool {
+        self.error_code.is_some()
+    }
+
+    /// CloudTrail marks reads with `readOnly: true`; names are the fallback for records that omit it.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.unwrap_or_else(|| {
+            let name = &*self.event_name;
+            ["Describe", "Get", "List", "Lookup", "Head", "Search"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+        })
+    }
+
+    /// Who acted, as one string: the ARN where there is one, else the invoking service.
+    pub fn principal(&self) -> Option<&str> {
+        self.identity
+            .arn
+            .as_deref()
+            .or(self.identity.invoked_by.as_deref())
+            .or(self.identity.user_name.as_deref())
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.recipient_account_id
+            .as_deref()
+            .or(self.identity.account_id.as_deref())
+    }
+
+    /// The resource the call acted on: the first name-like request parameter, else the first ARN
+    /// CloudTrail lists in `resources`.
+    pub fn target(&self) -> Option<String> {
+        const NAME_KEYS: [&str; 15] = [
+            "name",
+            "trailName",
+            "eventDataStore",
+            "bucketName",
+            "logGroupName",
+            "detectorId",
+            "configurationRecorderName",
+            "deliveryChannelName",
+            "resolverQueryLogConfigId",
+            "instanceId",
+            "clusterName",
+            "groupId",
+            "networkAclId",
+            "snapshotId",
+            "associationId",
+        ];
+        if let Some(params) = self.params() {
+            for key in NAME_KEYS {
+                if let Some(value) = params.str(key) {
+                    return Some(value.into_owned());
+                }
+            }
+            if let Some(list) = params.array("standardsSubscriptionArns")
+                && let Some(first) = list.first().and_then(|v| super::json::raw_str(v))
+            {
+                return Some(first.into_owned());
+            }
+            if let Some(flow_logs) = params.path(&["DeleteFlowLogsRequest", "FlowLogId"]) {
+                return flow_log_ids(flow_logs).into_iter().next();
+            }
+        }
+        let resources = self.resources?;
+        let list = super::json::raw_array(resources)?;
+        list.iter()
+            .filter_map(|r| Object::from_raw(r).ok())
+            .find_map(|r| r.str("ARN").map(Cow::into_owned))
+    }
+
+    pub fn normalize(&self) -> Normalized {
+        Normalized {
+            event_time: self.event_time.as_deref().and_then(rfc3339_micros),
+            event_id: self.event_id.as_deref().map(str::to_owned),
+            provider: Some("aws".to_owned()),
+            account: self.account().map(str::to_owned),
+            region: self.aws_region.as_deref().map(str::to_owned),
+            principal: self.principal().map(str::to_owned),
+            principal_type: self.identity.kind.as_deref().map(str::to_owned),
+            source_ip: self.source_ip.as_deref().map(str::to_owned),
+            user_agent: self.user_agent.as_deref().map(str::to_owned),
+            action: Some(format!("{}:{}", self.service(), self.event_name)),
+            target: self.target(),
+            outcome: if self.failed() {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            },
+        }
+    }
+}
+
+impl<'a> Identity<'a> {
+    fn from_object(object: &Object<'a>) -> Identity<'a> {
+        let session = object.object("sessionContext");
+        let issuer = session.as_ref().and_then(|s| s.object("sessionIssuer"));
+        Identity {
+            kind: object.str("type"),
+            arn: object.str("arn"),
+            account_id: object.str("accountId"),
+            user_name: object.str("userName"),
+            invoked_by: object.str("invokedBy"),
+            issuer_arn: issuer.as_ref().and_then(|i| i.str("arn")),
+            issuer_user_name: issuer.as_ref().and_then(|i| i.str("userName")),
+            mfa_authenticated: session
+                .as_ref()
+                .and_then(|s| s.object("attributes"))
+                .and_then(|a| a.bool("mfaAuthenticated")),
+        }
+    }
+}
+
+/// CloudTrail writes EC2 list parameters in its XML-derived form: a bare string, a
+/// `{"tag":1,"content":"fl-..."}` item, or a list of either.
+pub fn flow_log_ids(raw: &RawValue) -> Vec<String> {
+    if let Some(s) = super::json::raw_str(raw) {
+        return vec![s.into_owned()];
+    }
+    if let Ok(item) = Object::from_raw(raw) {
+        if let Some(content) = item.str("content") {
+            return vec![content.into_owned()];
+        }
+        if let Some(inner) = item.raw("item") {
+            return flow_log_ids(inner);
+        }
+        return Vec::new();
+    }
+    super::json::raw_array(raw)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(flow_log_ids)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STOP_LOGGING: &str = r#"{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:mallory","arn":"arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/OpsAdmin","accountId":"111122223333","userName":"OpsAdmin"},"attributes":{"creationDate":"2026-11-27T08:01:00Z","mfaAuthenticated":"false"}}},"eventTime":"2026-11-27T08:15:04Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15.30","requestParameters":{"name":"arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"},"responseElements":null,"requestID":"r","eventID":"0f7b5c7e-1111-2222-3333-444455556666","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}"#;
+
+    #[test]
+    fn normalises_an_assumed_role_call() {
+        let object = Object::parse(STOP_LOGGING).expect("object");
+        assert!(matches(&object));
+        let record = Record::from_object(&object);
+        let fields = record.normalize();
+        assert_eq!(fields.provider.as_deref(), Some("aws"));
+        assert_eq!(fields.account.as_deref(), Some("111122223333"));
+        assert_eq!(fields.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            fields.principal.as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory")
+        );
+        assert_eq!(fields.principal_type.as_deref(), Some("AssumedRole"));
+        assert_eq!(fields.action.as_deref(), Some("cloudtrail:StopLogging"));
+        assert_eq!(
+            fields.target.as_deref(),
+            Some("arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail")
+        );
+        assert_eq!(fields.outcome, Outcome::Success);
+        assert_eq!(fields.event_time, Some(1_795_767_304_000_000));
+        assert_eq!(record.identity.mfa_authenticated, Some(false));
+        assert_eq!(
+            record.identity.issuer_user_name.as_deref(),
+            Some("OpsAdmin")
+        );
+        assert!(!record.is_read_only());
+    }
+
+    #[test]
+    fn wrong_types_lose_detail_without_failing() {
+        let object = Object::parse(
+            r#"{"eventSource":1,"eventName":["x"],"eventTime":null,"userIdentity":"root","requestParameters":"oops","errorCode":""}"#,
+        )
+        .expect("object");
+        let record = Record::from_object(&object);
+        assert_eq!(record.event_name, "");
+        assert!(record.params().is_none());
+        assert!(!record.failed());
+        let fields = record.normalize();
+        assert_eq!(fields.event_time, None);
+        assert_eq!(fields.principal, None);
+    }
+
+    #[test]
+    fn flow_log_ids_in_every_shape() {
+        let parse = |s: &str| flow_log_ids(&serde_json::from_str::<Box<RawValue>>(s).expect("raw"));
+        assert_eq!(parse(r#""fl-1""#), vec!["fl-1"]);
+        assert_eq!(parse(r#"{"tag":1,"content":"fl-2"}"#), vec!["fl-2"]);
+        assert_eq!(
+            parse(r#"[{"tag":1,"content":"fl-3"},{"tag":2,"content":"fl-4"}]"#),
+            vec!["fl-3", "fl-4"]
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Borrowed, shallow JSON access. An event is scanned once into its top-level keys with each value kept
+//! as an unparsed span (`RawValue`); a source then parses only the few values it reads. Large nested
+//! bodies (request parameters, request objects) are never materialised unless a rule asks for them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The top-level keys of one JSON object, in document order, each with its raw value.
+#[derive(Debug, Default)]
+pub struct Object<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Object<'a> {
+    /// Parse `text` as a JSON object. Anything else is an error whose message says what it was.
+    pub fn parse(text: &'a str) -> Result<Object<'a>, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Parse the raw value as a JSON object.
+    pub fn from_raw(raw: &'a RawValue) -> Result<Object<'a>, serde_json::Error> {
+        serde_json::from_str(raw.get())
+    }
+
+    /// The raw value of `key`, unless absent. Duplicate keys: the last one wins, as in most parsers.
+    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.raw(key).is_some()
+    }
+
+    /// The string at `key`; `None` when absent, null or not a string.
+    pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.raw(key).and_then(raw_str)
+    }
+
+    /// The nested object at `key`; `None` when absent or not an object.
+    pub fn object(&self, key: &str) -> Option<Object<'a>> {
+        self.raw(key).and_then(|raw| Object::from_raw(raw).ok())
+    }
+
+    /// The boolean at `key`, also accepting the strings `"true"`/`"false"` that some services write.
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.raw(key).and_then(raw_bool)
+    }
+
+    /// The integer at `key`, also accepting a decimal string.
+    pub fn i64(&self, key: &str) -> Option<i64> {
+        self.raw(key).and_then(raw_i64)
+    }
+
+    /// The array at `key` as raw elements; `None` when absent or not an array.
+    pub fn array(&self, key: &str) -> Option<Vec<&'a RawValue>> {
+        self.raw(key).and_then(raw_array)
+    }
+
+    /// Follow a path of object keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&'a RawValue> {
+        let (first, rest) = keys.split_first()?;
+        let mut current = self.raw(first)?;
+        for key in rest {
+            current = Object::from_raw(current).ok()?.raw(key)?;
+        }
+        Some(current)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_ref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    if raw.get().starts_with('"') {
+        serde_json::from_str::<Cow<'_, str>>(raw.get()).ok()
+    } else {
+        None
+    }
+}
+
+pub fn raw_bool(raw: &RawValue) -> Option<bool> {
+    match raw.get() {
+        "true" | "\"true\"" | "\"True\"" => Some(true),
+        "false" | "\"false\"" | "\"False\"" => Some(false),
+        _ => None,
+    }
+}
+
+pub fn raw_i64(raw: &RawValue) -> Option<i64> {
+    let text = raw.get();
+    let digits = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    digits.parse().ok()
+}
+
+pub fn raw_array(raw: &RawValue) -> Option<Vec<&RawValue>> {
+    if raw.get().starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()
+    } else {
+        None
+    }
+}
+
+pub fn is_null(raw: &RawValue) -> bool {
+    raw.get() == "null"
+}
+
+/// Describe a JSON value's kind for error messages.
+pub fn kind_of(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b'"') => "string",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        Some(_) => "number",
+        None => "nothing",
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for ObjectVisitor<'a> {
+            type Value = Object<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Object<'a>, M::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(24));
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    entries.push((key, value));
+                }
+                Ok(Object { entries })
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_without_parsing_the_rest() {
+        let text = r#"{"a":"x\"y","n":"42","b":"false","nested":{"k":[1,2]},"dup":1,"dup":2}"#;
+        let obj = Object::parse(text).expect("object");
+        assert_eq!(obj.str("a").as_deref(), Some("x\"y"));
+        assert_eq!(obj.i64("n"), Some(42));
+        assert_eq!(obj.bool("b"), Some(false));
+        assert_eq!(obj.i64("dup"), Some(2));
+        assert_eq!(obj.path(&["nested", "k"]).map(|r| r.get()), Some("[1,2]"));
+        assert!(obj.str("nested").is_none());
+        assert!(obj.object("missing").is_none());
+    }
+
+    #[test]
+    fn rejects_non_objects() {
+        assert!(Object::parse("[1,2]").is_err());
+        assert!(Object::parse("\"s\"").is_err());
+        assert!(Object::parse("{\"a\":").is_err());
+    }
+}
