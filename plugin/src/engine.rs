@@ -83,7 +83,7 @@ impl Engine {
             Inner::Text(_) => Decoded::unknown(),
         };
         let mut detections = Vec::new();
-        rules::evaluate(&decoded, &mut detections);
+        rules::evaluate(&decoded, &self.config, &mut detections);
         let context = Context {
             fields: &decoded.fields,
             failure: decoded.event.failure(),

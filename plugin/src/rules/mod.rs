@@ -4,7 +4,8 @@
 
 pub mod audit_logging;
 
-use crate::model::{RuleInfo, Severity, SourceKind};
+use crate::config::Config;
+use crate::model::{Outcome, RuleInfo, Severity, SourceKind};
 use crate::sources::{Decoded, SourceEvent};
 
 pub const DEFENSE_EVASION: &str = "Defense Evasion (TA0005)";
@@ -102,8 +103,14 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
 }
 
 /// Run every rule that can apply to the event. Dispatch is by source and then by action name inside
-/// each family, so an event pays only for the rules that could match it.
-pub fn evaluate(decoded: &Decoded<'_>, out: &mut Vec<Detection>) {
+/// each family, so an event pays only for the rules that could match it. Operations still in flight
+/// (Azure `Start`/`Accept`, Kubernetes stages before `ResponseComplete`) are judged once, when they
+/// complete, so they never fire here.
+pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>) {
+    if decoded.fields.outcome == Outcome::InProgress {
+        return;
+    }
+    let _ = config;
     match &decoded.event {
         SourceEvent::CloudTrail(record) => {
             if record.is_read_only() {
