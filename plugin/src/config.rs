@@ -37,6 +37,10 @@ struct Document {
     rules: BTreeMap<String, RuleDocument>,
     #[serde(default)]
     suppressions: Vec<SuppressionDocument>,
+    #[serde(default)]
+    aws_used_regions: Vec<String>,
+    #[serde(default)]
+    agents: Vec<rules::container_evasion::agents::AgentDocument>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +111,10 @@ impl Suppression {
 pub struct Config {
     pub rules: BTreeMap<String, RuleSettings>,
     pub suppressions: Vec<Suppression>,
+    /// AWS regions the account works in; launches elsewhere are findings. Empty: the check is off.
+    pub aws_used_regions: Vec<String>,
+    /// Security and telemetry agents beyond the built-in catalogue.
+    pub agents: Vec<rules::container_evasion::agents::CustomAgent>,
 }
 
 impl Config {
@@ -157,9 +165,13 @@ impl Config {
         for (i, doc) in document.suppressions.into_iter().enumerate() {
             suppressions.push(suppression(i, doc)?);
         }
+        let aws_used_regions = aws_regions(document.aws_used_regions)?;
+        let agents = rules::container_evasion::agents::validate(document.agents)?;
         Ok(Config {
             rules,
             suppressions,
+            aws_used_regions,
+            agents,
         })
     }
 
@@ -170,6 +182,38 @@ impl Config {
     pub fn enabled(&self, id: &str) -> bool {
         self.rule(id).and_then(|r| r.enabled).unwrap_or(true)
     }
+}
+
+/// Region names as AWS writes them (`us-east-1`, `us-gov-west-1`, `ap-southeast-3`), each once.
+fn aws_regions(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    for (i, name) in names.iter().enumerate() {
+        let parts: Vec<&str> = name.split('-').collect();
+        let well_formed = parts.len() >= 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && parts
+                .first()
+                .is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts
+                .last()
+                .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if !well_formed {
+            return Err(ConfigError::at(
+                format!("aws_used_regions[{i}]"),
+                format!("{name:?} is not an AWS region name (like \"us-east-1\")"),
+            ));
+        }
+        if names.get(..i).is_some_and(|before| before.contains(name)) {
+            return Err(ConfigError::at(
+                format!("aws_used_regions[{i}]"),
+                format!("{name:?} is listed twice"),
+            ));
+        }
+    }
+    Ok(names)
 }
 
 fn suppression(i: usize, doc: SuppressionDocument) -> Result<Suppression, ConfigError> {
@@ -258,6 +302,34 @@ mod tests {
         let err = Config::parse(r#"{"suppressions":[{"name":"a","reason":"b","principals":[1]}]}"#)
             .expect_err("wrong type");
         assert_eq!(err.path, "suppressions[0].principals[0]");
+    }
+
+    #[test]
+    fn aws_used_regions_are_validated() {
+        let config =
+            Config::parse(r#"{"aws_used_regions":["us-east-1","us-gov-west-1","ap-southeast-3"]}"#)
+                .expect("valid");
+        assert_eq!(config.aws_used_regions.len(), 3);
+        for bad in [
+            r#"["US-EAST-1"]"#,
+            r#"["us-east"]"#,
+            r#"["useast1"]"#,
+            r#"["us-east-1",""]"#,
+        ] {
+            let err = Config::parse(&format!(r#"{{"aws_used_regions":{bad}}}"#)).expect_err(bad);
+            assert!(err.path.starts_with("aws_used_regions["), "{bad}: {err}");
+        }
+        let err =
+            Config::parse(r#"{"aws_used_regions":["eu-west-1","eu-west-1"]}"#).expect_err("dup");
+        assert_eq!(err.path, "aws_used_regions[1]");
+        let err = Config::parse(r#"{"aws_used_regions":"us-east-1"}"#).expect_err("not a list");
+        assert_eq!(err.path, "aws_used_regions");
+        assert!(
+            Config::parse("{}")
+                .expect("default")
+                .aws_used_regions
+                .is_empty()
+        );
     }
 
     #[test]

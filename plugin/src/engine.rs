@@ -3,7 +3,9 @@
 
 use crate::config::{Config, ConfigError};
 use crate::enrich::{self, Context};
-use crate::model::{EnrichedEvent, EventOutcome, ParseError, ParseErrorKind, RawEvent, RuleInfo};
+use crate::model::{
+    EnrichedEvent, EventOutcome, ParseError, ParseErrorKind, RawEvent, RuleInfo, SourceKind,
+};
 use crate::rules;
 use crate::sources::envelope::{self, Inner, Position};
 use crate::sources::{self, Decoded};
@@ -78,10 +80,13 @@ impl Engine {
         inner: Inner<'_, '_>,
         raw: &RawEvent<'_>,
     ) -> EnrichedEvent {
-        let decoded = match inner {
+        let mut decoded = match inner {
             Inner::Object(object) => sources::decode(object, raw.source_hint),
             Inner::Text(_) => Decoded::unknown(),
         };
+        if decoded.fields.account.is_none() && decoded.source != SourceKind::Unknown {
+            decoded.fields.account = position.account.map(str::to_owned);
+        }
         let mut detections = Vec::new();
         rules::evaluate(&decoded, &self.config, &mut detections);
         let context = Context {

@@ -3,6 +3,8 @@
 //! context, configuration and response steps.
 
 pub mod audit_logging;
+pub mod compute_tampering;
+pub mod container_evasion;
 
 use crate::config::Config;
 use crate::model::{Outcome, RuleInfo, Severity, SourceKind};
@@ -95,7 +97,16 @@ impl Detection {
 
 /// Every rule, in catalogue order (family, then cloud, then rule).
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
-    audit_logging::aws::RULES.iter().copied()
+    audit_logging::aws::RULES
+        .iter()
+        .chain(audit_logging::azure::RULES)
+        .chain(audit_logging::gcp::RULES)
+        .chain(audit_logging::k8s::RULES)
+        .chain(compute_tampering::aws::RULES)
+        .chain(compute_tampering::azure::RULES)
+        .chain(compute_tampering::gcp::RULES)
+        .chain(container_evasion::RULES)
+        .copied()
 }
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -110,13 +121,34 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
     if decoded.fields.outcome == Outcome::InProgress {
         return;
     }
-    let _ = config;
     match &decoded.event {
         SourceEvent::CloudTrail(record) => {
             if record.is_read_only() {
                 return;
             }
             audit_logging::aws::evaluate(record, out);
+            compute_tampering::aws::evaluate(record, config, out);
+        }
+        SourceEvent::AzureActivity(record) => {
+            audit_logging::azure::evaluate(record, out);
+            compute_tampering::azure::evaluate(record, out);
+        }
+        SourceEvent::GcpAudit(entry) => {
+            audit_logging::gcp::evaluate(entry, out);
+            compute_tampering::gcp::evaluate(entry, out);
+        }
+        SourceEvent::K8sAudit(event) => {
+            if event.is_read() {
+                return;
+            }
+            audit_logging::k8s::evaluate(event, out);
+            container_evasion::evaluate_k8s(event, &config.agents, out);
+        }
+        SourceEvent::DockerEvent(event) => {
+            container_evasion::docker::evaluate_event(event, &config.agents, out);
+        }
+        SourceEvent::DockerContainer(container) => {
+            container_evasion::docker::evaluate_container(container, &config.agents, out);
         }
         SourceEvent::Unknown => {}
     }

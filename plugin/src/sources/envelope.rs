@@ -25,6 +25,9 @@ pub struct Position<'b> {
     pub index: u32,
     /// The document's own text when it was unwrapped from an envelope.
     pub raw: Option<&'b str>,
+    /// The account or cluster the envelope names (EKS log group cluster, AKS `resourceId`), for events
+    /// that do not name it themselves.
+    pub account: Option<&'b str>,
 }
 
 /// Calls `visit` once for every event inside `text`, in order. An envelope with no events (e.g. a
@@ -113,7 +116,46 @@ fn unwrap_object(
             if message_type != "DATA_MESSAGE" {
                 return Ok(());
             }
-            return unwrap_log_events(&log_events, depth, next_index, visit);
+            let cluster = object.str("logGroup").and_then(|g| eks_cluster(&g));
+            let mut tagged = |position: Position<'_>, inner: Inner<'_, '_>| {
+                let account = position.account.or(cluster.as_deref());
+                visit(
+                    Position {
+                        account,
+                        ..position
+                    },
+                    inner,
+                )
+            };
+            return unwrap_log_events(&log_events, depth, next_index, &mut tagged);
+        }
+        // Azure Monitor export / Event Hub batch: each record is an event.
+        if let Some(records) = object.array("records") {
+            return unwrap_list(&records, depth, next_index, visit);
+        }
+        // Pub/Sub push subscription: the message data is a base64 LogEntry.
+        if object.has("subscription")
+            && let Some(data) = object.object("message").and_then(|m| m.str("data"))
+        {
+            return unwrap_pubsub_data(&data, depth, next_index, visit);
+        }
+        // AKS diagnostic record of the API server's audit log: the event is a JSON string in
+        // `properties.log`. Every other record of a `records` batch is an event itself.
+        if let Some(log) = aks_audit_log(object)
+            && let Ok(inner) = Object::parse(&log)
+        {
+            let resource_id = object.str("resourceId");
+            let mut tagged = |position: Position<'_>, inner: Inner<'_, '_>| {
+                let account = position.account.or(resource_id.as_deref());
+                visit(
+                    Position {
+                        account,
+                        ..position
+                    },
+                    inner,
+                )
+            };
+            return unwrap_object(&inner, Some(&log), depth + 1, next_index, &mut tagged);
         }
     }
     let index = *next_index;
@@ -122,6 +164,7 @@ fn unwrap_object(
         Position {
             index,
             raw: own_raw,
+            account: None,
         },
         Inner::Object(object),
     );
@@ -145,6 +188,7 @@ fn unwrap_list(
                     Position {
                         index,
                         raw: Some(record.get()),
+                        account: None,
                     },
                     Inner::Text(record.get()),
                 );
@@ -152,6 +196,27 @@ fn unwrap_list(
         }
     }
     Ok(())
+}
+
+/// `/aws/eks/<cluster>/cluster` → the cluster, for EKS control-plane log groups.
+fn eks_cluster(log_group: &str) -> Option<String> {
+    log_group
+        .strip_prefix("/aws/eks/")?
+        .strip_suffix("/cluster")
+        .filter(|c| !c.is_empty() && !c.contains('/'))
+        .map(str::to_owned)
+}
+
+/// The audit event text of an AKS `kube-audit` / `kube-audit-admin` diagnostic record.
+fn aks_audit_log<'a>(object: &Object<'a>) -> Option<std::borrow::Cow<'a, str>> {
+    let category = object.str("category")?;
+    if !category.eq_ignore_ascii_case("kube-audit")
+        && !category.eq_ignore_ascii_case("kube-audit-admin")
+    {
+        return None;
+    }
+    let log = object.object("properties")?.str("log")?;
+    log.trim_start().starts_with('{').then_some(log)
 }
 
 fn unwrap_log_events(
@@ -177,6 +242,39 @@ fn unwrap_log_events(
     Ok(())
 }
 
+fn unwrap_pubsub_data(
+    data: &str,
+    depth: u32,
+    next_index: &mut u32,
+    visit: &mut dyn FnMut(Position<'_>, Inner<'_, '_>),
+) -> Result<(), ParseError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    let decoded = STANDARD
+        .decode(data.trim())
+        .or_else(|_| URL_SAFE.decode(data.trim()))
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    match decoded {
+        Some(text) if text.trim_start().starts_with('{') => match Object::parse(&text) {
+            Ok(inner) => unwrap_object(&inner, Some(&text), depth + 1, next_index, visit),
+            Err(_) => {
+                visit_text(&text, next_index, visit);
+                Ok(())
+            }
+        },
+        Some(text) => {
+            visit_text(&text, next_index, visit);
+            Ok(())
+        }
+        // Undecodable data is kept as the text it arrived as rather than failing the envelope.
+        None => {
+            visit_text(data, next_index, visit);
+            Ok(())
+        }
+    }
+}
+
 fn visit_text(
     message: &str,
     next_index: &mut u32,
@@ -188,6 +286,7 @@ fn visit_text(
         Position {
             index,
             raw: Some(message),
+            account: None,
         },
         Inner::Text(message),
     );
@@ -250,6 +349,63 @@ mod tests {
             seen,
             vec![(0, Some(r#"{"eventName":"StopLogging"}"#.into()), true)]
         );
+    }
+
+    #[test]
+    fn azure_records_and_pubsub_push_yield_their_events() {
+        let seen =
+            collect(r#"{"records":[{"operationName":"X"},{"operationName":"Y"}]}"#).expect("ok");
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1], (1, Some(r#"{"operationName":"Y"}"#.into()), true));
+        // base64 of {"insertId":"a"}
+        let push = r#"{"message":{"data":"eyJpbnNlcnRJZCI6ImEifQ==","messageId":"1","publishTime":"2026-11-27T08:00:00Z"},"subscription":"projects/p/subscriptions/s"}"#;
+        assert_eq!(
+            collect(push).expect("ok"),
+            vec![(0, Some(r#"{"insertId":"a"}"#.into()), true)]
+        );
+        let junk =
+            r#"{"message":{"data":"!!not base64"},"subscription":"projects/p/subscriptions/s"}"#;
+        assert_eq!(
+            collect(junk).expect("ok"),
+            vec![(0, Some("!!not base64".into()), false)]
+        );
+    }
+
+    #[test]
+    fn aks_kube_audit_records_yield_the_inner_event_and_eks_names_the_cluster() {
+        let mut seen = Vec::new();
+        let aks = r#"{"records":[{"category":"kube-audit","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS1","properties":{"log":"{\"kind\":\"Event\",\"auditID\":\"a\"}","stream":"stdout","pod":"kube-apiserver-1"}},{"category":"kube-apiserver","resourceId":"/R","properties":{"log":"I1127 started","stream":"stderr"}},{"category":"kube-audit-admin","properties":{"log":"not json"}}]}"#;
+        for_each_event(aks, &mut |pos, inner| {
+            seen.push((
+                pos.index,
+                pos.raw.map(str::to_owned),
+                pos.account.map(str::to_owned),
+                matches!(inner, Inner::Object(_)),
+            ))
+        })
+        .expect("ok");
+        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            seen[0].1.as_deref(),
+            Some(r#"{"kind":"Event","auditID":"a"}"#)
+        );
+        assert!(seen[0].2.as_deref().is_some_and(|a| a.ends_with("/AKS1")));
+        assert!(
+            seen[1]
+                .1
+                .as_deref()
+                .is_some_and(|r| r.contains("kube-apiserver"))
+        );
+        assert_eq!(seen[1].2, None);
+        assert!(seen[2].1.as_deref().is_some_and(|r| r.contains("not json")));
+        let mut accounts = Vec::new();
+        let eks = r#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/eks/prod-eks/cluster","logStream":"kube-apiserver-audit-1","logEvents":[{"id":"1","timestamp":1,"message":"{\"kind\":\"Event\"}"}]}"#;
+        for_each_event(eks, &mut |pos, _| {
+            accounts.push(pos.account.map(str::to_owned))
+        })
+        .expect("ok");
+        assert_eq!(accounts, vec![Some("prod-eks".to_owned())]);
+        assert_eq!(eks_cluster("/aws/lambda/x"), None);
     }
 
     #[test]

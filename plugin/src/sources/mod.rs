@@ -2,8 +2,14 @@
 //! Sources turn bytes into typed events and normalised fields; they know nothing of rules.
 
 pub mod aws_cloudtrail;
+pub mod azure_activity;
+pub mod docker_events;
+pub mod docker_inspect;
 pub mod envelope;
+pub mod gcp_audit;
 pub mod json;
+pub mod k8s_audit;
+pub mod k8s_gke;
 pub mod time;
 
 use json::Object;
@@ -15,6 +21,11 @@ use crate::model::{Normalized, SourceKind};
 #[allow(clippy::large_enum_variant)]
 pub enum SourceEvent<'a> {
     CloudTrail(aws_cloudtrail::Record<'a>),
+    AzureActivity(azure_activity::Record<'a>),
+    GcpAudit(gcp_audit::Entry<'a>),
+    K8sAudit(k8s_audit::Event<'a>),
+    DockerEvent(docker_events::EngineEvent<'a>),
+    DockerContainer(docker_inspect::Container<'a>),
     /// No known shape: passed through with no findings.
     Unknown,
 }
@@ -50,6 +61,50 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 event: SourceEvent::CloudTrail(record),
             }
         }
+        Some(SourceKind::AzureActivity) => {
+            let record = azure_activity::Record::from_object(object);
+            Decoded {
+                source: SourceKind::AzureActivity,
+                fields: record.normalize(),
+                event: SourceEvent::AzureActivity(record),
+            }
+        }
+        Some(SourceKind::GcpAudit) => {
+            let entry = gcp_audit::Entry::from_object(object);
+            Decoded {
+                source: SourceKind::GcpAudit,
+                fields: entry.normalize(),
+                event: SourceEvent::GcpAudit(entry),
+            }
+        }
+        Some(SourceKind::K8sAudit) => {
+            let event = if k8s_gke::matches(object) {
+                k8s_gke::from_object(object)
+            } else {
+                k8s_audit::Event::from_object(object)
+            };
+            Decoded {
+                source: SourceKind::K8sAudit,
+                fields: event.normalize(),
+                event: SourceEvent::K8sAudit(event),
+            }
+        }
+        Some(SourceKind::Docker) if docker_inspect::matches(object) => {
+            let container = docker_inspect::Container::from_object(object);
+            Decoded {
+                source: SourceKind::Docker,
+                fields: container.normalize(),
+                event: SourceEvent::DockerContainer(container),
+            }
+        }
+        Some(SourceKind::Docker) => {
+            let event = docker_events::EngineEvent::from_object(object);
+            Decoded {
+                source: SourceKind::Docker,
+                fields: event.normalize(),
+                event: SourceEvent::DockerEvent(event),
+            }
+        }
         _ => Decoded::unknown(),
     }
 }
@@ -58,6 +113,19 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
 fn detect(object: &Object<'_>) -> Option<SourceKind> {
     if aws_cloudtrail::matches(object) {
         return Some(SourceKind::AwsCloudtrail);
+    }
+    if azure_activity::matches(object) {
+        return Some(SourceKind::AzureActivity);
+    }
+    if k8s_audit::matches(object) || k8s_gke::matches(object) {
+        return Some(SourceKind::K8sAudit);
+    }
+    if docker_events::matches(object) || docker_inspect::matches(object) {
+        return Some(SourceKind::Docker);
+    }
+    // Refuses GKE Kubernetes API entries itself, wherever the Kubernetes audit source is checked.
+    if gcp_audit::matches(object) {
+        return Some(SourceKind::GcpAudit);
     }
     None
 }
@@ -75,6 +143,10 @@ impl SourceEvent<'_> {
                         _ => code.to_owned(),
                     })
             }
+            SourceEvent::AzureActivity(record) => record.failure(),
+            SourceEvent::GcpAudit(entry) => entry.failure(),
+            SourceEvent::K8sAudit(event) => event.failure(),
+            SourceEvent::DockerEvent(_) | SourceEvent::DockerContainer(_) => None,
             SourceEvent::Unknown => None,
         }
     }
@@ -83,6 +155,10 @@ impl SourceEvent<'_> {
     pub fn is_root(&self) -> bool {
         match self {
             SourceEvent::CloudTrail(record) => record.identity.kind.as_deref() == Some("Root"),
+            SourceEvent::AzureActivity(_) | SourceEvent::GcpAudit(_) => false,
+            SourceEvent::K8sAudit(_)
+            | SourceEvent::DockerEvent(_)
+            | SourceEvent::DockerContainer(_) => false,
             SourceEvent::Unknown => false,
         }
     }

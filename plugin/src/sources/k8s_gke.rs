@@ -1,0 +1,174 @@
+//! GKE Kubernetes audit: the API server's requests written as Cloud Audit LogEntries
+//! (`resource.type = "k8s_cluster"`, `protoPayload.methodName = "io.k8s.apps.v1.daemonsets.delete"`).
+//! Read into the same `k8s_audit::Event` as native audit events, so rules see one shape.
+
+use std::borrow::Cow;
+
+use super::json::Object;
+use super::k8s_audit::{Event, ObjectRef};
+
+/// A LogEntry of a Kubernetes API request. Checked before the generic GCP audit source, which would
+/// otherwise claim it.
+pub fn matches(object: &Object<'_>) -> bool {
+    if !object.has("protoPayload") {
+        return false;
+    }
+    let is_cluster = object
+        .path(&["resource", "type"])
+        .and_then(super::json::raw_str)
+        .is_some_and(|t| t == "k8s_cluster");
+    is_cluster
+        && object
+            .path(&["protoPayload", "methodName"])
+            .and_then(super::json::raw_str)
+            .is_some_and(|m| m.starts_with("io.k8s."))
+}
+
+/// Read a GKE LogEntry as an audit event. GKE writes one entry per completed request, so there is no
+/// stage; `status` is a gRPC status, empty on success.
+pub fn from_object<'a>(object: &Object<'a>) -> Event<'a> {
+    let payload = object.object("protoPayload").unwrap_or_default();
+    let method = payload.str("methodName").unwrap_or_default();
+    let verb = method.rsplit('.').next().unwrap_or_default().to_owned();
+    let resource_name = payload.str("resourceName").unwrap_or_default();
+    let status = payload.object("status");
+    let code = status.as_ref().and_then(|s| s.i64("code"));
+    let labels = object
+        .path(&["resource", "labels"])
+        .and_then(|r| Object::from_raw(r).ok());
+    let metadata = payload.object("requestMetadata");
+    Event {
+        audit_id: object
+            .path(&["operation", "id"])
+            .and_then(super::json::raw_str)
+            .or_else(|| object.str("insertId")),
+        stage: None,
+        verb: Cow::Owned(verb),
+        username: payload
+            .object("authenticationInfo")
+            .and_then(|a| a.str("principalEmail")),
+        impersonated: None,
+        source_ip: metadata.as_ref().and_then(|m| m.str("callerIp")),
+        user_agent: metadata
+            .as_ref()
+            .and_then(|m| m.str("callerSuppliedUserAgent")),
+        object: object_ref(&resource_name, &method),
+        code,
+        status_message: status.as_ref().and_then(|s| s.str("message")),
+        request_object: payload.raw("request").filter(|r| !super::json::is_null(r)),
+        response_object: payload.raw("response").filter(|r| !super::json::is_null(r)),
+        stage_timestamp: object.str("timestamp"),
+        received_timestamp: None,
+        cluster: labels.as_ref().and_then(|l| l.str("cluster_name")),
+        location: labels.as_ref().and_then(|l| l.str("location")),
+        failed_override: Some(code.is_some_and(|c| c != 0)),
+    }
+}
+
+/// `apps/v1/namespaces/<ns>/daemonsets/<name>[/<sub>]`, `core/v1/namespaces/<ns>` or
+/// `<group>/v1/<resource>/<name>` for cluster-scoped objects. The method name tells a namespace's
+/// own subresource (`io.k8s.core.v1.namespaces.finalize.update`) from a collection in it.
+fn object_ref<'a>(resource_name: &str, method: &str) -> ObjectRef<'a> {
+    let parts: Vec<&str> = resource_name.split('/').collect();
+    let owned = |i: usize| parts.get(i).map(|s| Cow::Owned((*s).to_owned()));
+    let group = parts
+        .first()
+        .map(|g| if *g == "core" { "" } else { g })
+        .map(|g| Cow::Owned(g.to_owned()));
+    let rest = 2;
+    let namespaced = parts.get(rest) == Some(&"namespaces") && parts.len() > rest + 2;
+    let namespace_sub = parts.len() == rest + 3
+        && parts
+            .get(rest + 2)
+            .is_some_and(|sub| method.contains(&format!(".namespaces.{sub}.")));
+    if namespaced && !namespace_sub {
+        ObjectRef {
+            resource: owned(rest + 2),
+            subresource: owned(rest + 4),
+            namespace: owned(rest + 1),
+            name: owned(rest + 3),
+            api_group: group,
+        }
+    } else {
+        ObjectRef {
+            resource: owned(rest),
+            subresource: owned(rest + 2),
+            namespace: None,
+            name: owned(rest + 1),
+            api_group: group,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Outcome;
+
+    const DELETE_DS: &str = r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"mallory@example.com"},"authorizationInfo":[{"granted":true,"permission":"io.k8s.apps.v1.daemonsets.delete","resource":"apps/v1/namespaces/falco/daemonsets/falco"}],"methodName":"io.k8s.apps.v1.daemonsets.delete","requestMetadata":{"callerIp":"203.0.113.7","callerSuppliedUserAgent":"kubectl/v1.30.2 (linux/amd64) kubernetes/3968350"},"resourceName":"apps/v1/namespaces/falco/daemonsets/falco","serviceName":"k8s.io","status":{}},"insertId":"b1f5c0a2-3d4e","resource":{"type":"k8s_cluster","labels":{"project_id":"acme-prod","location":"us-central1","cluster_name":"prod-gke"}},"timestamp":"2026-11-27T10:02:11.482913Z","logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","operation":{"id":"0c6b3f7e-8a1d-4c52-9e0b-2f7d6a1c4e93","producer":"k8s.io","first":true,"last":true}}"#;
+
+    #[test]
+    fn reads_a_daemonset_delete() {
+        let object = Object::parse(DELETE_DS).expect("object");
+        assert!(matches(&object));
+        let event = from_object(&object);
+        assert_eq!(event.verb, "delete");
+        assert_eq!(event.namespace(), Some("falco"));
+        assert_eq!(event.resource(), "daemonsets");
+        assert_eq!(event.api_group(), "apps");
+        let fields = event.normalize();
+        assert_eq!(fields.account.as_deref(), Some("prod-gke"));
+        assert_eq!(fields.region.as_deref(), Some("us-central1"));
+        assert_eq!(fields.action.as_deref(), Some("delete apps/daemonsets"));
+        assert_eq!(fields.target.as_deref(), Some("falco/daemonsets/falco"));
+        assert_eq!(
+            fields.event_id.as_deref(),
+            Some("0c6b3f7e-8a1d-4c52-9e0b-2f7d6a1c4e93")
+        );
+        assert_eq!(fields.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn resource_names_of_every_scope() {
+        let r = object_ref(
+            "core/v1/namespaces/falco",
+            "io.k8s.core.v1.namespaces.delete",
+        );
+        assert_eq!(
+            (r.resource.as_deref(), r.name.as_deref()),
+            (Some("namespaces"), Some("falco"))
+        );
+        let r = object_ref(
+            "core/v1/namespaces/default/events",
+            "io.k8s.core.v1.events.deletecollection",
+        );
+        assert_eq!(r.resource.as_deref(), Some("events"));
+        assert_eq!(r.namespace.as_deref(), Some("default"));
+        assert_eq!(r.name, None);
+        let r = object_ref(
+            "core/v1/namespaces/old/finalize",
+            "io.k8s.core.v1.namespaces.finalize.update",
+        );
+        assert_eq!(r.subresource.as_deref(), Some("finalize"));
+        let r = object_ref(
+            "admissionregistration.k8s.io/v1/validatingwebhookconfigurations/gatekeeper",
+            "io.k8s.admissionregistration.v1.validatingwebhookconfigurations.delete",
+        );
+        assert_eq!(r.api_group.as_deref(), Some("admissionregistration.k8s.io"));
+        assert_eq!(r.name.as_deref(), Some("gatekeeper"));
+        let r = object_ref("", "");
+        assert_eq!(r.resource, None);
+    }
+
+    #[test]
+    fn grpc_status_is_a_failure() {
+        let denied = DELETE_DS.replace(
+            r#""status":{}"#,
+            r#""status":{"code":7,"message":"PERMISSION_DENIED"}"#,
+        );
+        let object = Object::parse(&denied).expect("object");
+        let event = from_object(&object);
+        assert_eq!(event.normalize().outcome, Outcome::Failure);
+        assert_eq!(event.failure().as_deref(), Some("7: PERMISSION_DENIED"));
+    }
+}
