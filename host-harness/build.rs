@@ -1,11 +1,14 @@
-//! Builds the plugin for `wasm32-wasip2` so that building the harness is the only step a user takes.
-//! The plugin gets its own target directory: the outer cargo holds the lock on ours.
+//! Builds the plugin twice so that building the harness is the only step a user takes: as a component
+//! (`wasm32-wasip2`, the WIT contract) and as a core module for Fluent Bit's wasm filter
+//! (`wasm32-wasip1`). The plugin gets its own target directory: the outer cargo holds the lock on ours.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const TARGET: &str = "wasm32-wasip2";
+const COMPONENT_TARGET: &str = "wasm32-wasip2";
+const FLUENT_BIT_TARGET: &str = "wasm32-wasip1";
+const TARGETS: [&str; 2] = [COMPONENT_TARGET, FLUENT_BIT_TARGET];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -13,7 +16,13 @@ fn main() {
         .parent()
         .expect("host-harness lives inside the workspace")
         .to_path_buf();
-    for path in ["plugin/src", "plugin/Cargo.toml", "wit", "Cargo.lock"] {
+    for path in [
+        "plugin/src",
+        "plugin/Cargo.toml",
+        "wit",
+        "Cargo.lock",
+        ".cargo/config.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(path).display());
     }
     println!("cargo:rerun-if-env-changed=BLINDSPOT_PLUGIN_TARGET_DIR");
@@ -35,7 +44,7 @@ fn main() {
             "--release",
             "--locked",
         ])
-        .args(["--target", TARGET])
+        .args(["--target", COMPONENT_TARGET, "--target", FLUENT_BIT_TARGET])
         .arg("--target-dir")
         .arg(&target_dir);
     // The outer build's flags and wrappers (clippy-driver, coverage, host RUSTFLAGS) are for the host
@@ -55,17 +64,22 @@ fn main() {
         .status()
         .unwrap_or_else(|e| panic!("could not run cargo to build the plugin: {e}"));
     if !status.success() {
-        panic!("building the plugin for {TARGET} failed (see the cargo output above)");
+        panic!("building the plugin for {TARGETS:?} failed (see the cargo output above)");
     }
-    let wasm = target_dir
-        .join(TARGET)
-        .join("release")
-        .join("blindspot_plugin.wasm");
-    assert!(wasm.exists(), "plugin build produced no {}", wasm.display());
-    println!("cargo:rustc-env=BLINDSPOT_PLUGIN_WASM={}", wasm.display());
+    for (target, var) in [
+        (COMPONENT_TARGET, "BLINDSPOT_PLUGIN_WASM"),
+        (FLUENT_BIT_TARGET, "BLINDSPOT_FLUENT_BIT_WASM"),
+    ] {
+        let wasm = target_dir
+            .join(target)
+            .join("release")
+            .join("blindspot_plugin.wasm");
+        assert!(wasm.exists(), "plugin build produced no {}", wasm.display());
+        println!("cargo:rustc-env={var}={}", wasm.display());
+    }
 }
 
-/// Fail early and clearly when the target's standard library is missing.
+/// Fail early and clearly when a target's standard library is missing.
 fn check_target_installed() {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let sysroot = Command::new(rustc)
@@ -74,15 +88,16 @@ fn check_target_installed() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if let Some(sysroot) = sysroot
-        && !Path::new(&sysroot)
-            .join("lib/rustlib")
-            .join(TARGET)
-            .exists()
-    {
+    let Some(sysroot) = sysroot else { return };
+    let missing: Vec<&str> = TARGETS
+        .into_iter()
+        .filter(|t| !Path::new(&sysroot).join("lib/rustlib").join(t).exists())
+        .collect();
+    if !missing.is_empty() {
         panic!(
-            "\n\nThe Rust target {TARGET} is not installed; the plugin cannot be built.\n\
-             Install it with:\n\n    rustup target add {TARGET}\n\n"
+            "\n\nThe Rust target(s) {missing:?} are not installed; the plugin cannot be built.\n\
+             Install them with:\n\n    rustup target add {}\n\n",
+            missing.join(" ")
         );
     }
 }

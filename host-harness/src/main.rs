@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use blindspot_host::detector::{self, Detector, NativeDetector};
 use blindspot_host::wasm_host::{self, LoadedPlugin};
-use blindspot_host::{expect, replay};
+use blindspot_host::{expect, filter, replay};
 
 #[derive(Parser)]
 #[command(
@@ -74,11 +74,28 @@ enum Command {
         #[command(flatten)]
         plugin: PluginArgs,
     },
+    /// Read NDJSON events on stdin and write each line enriched (a `blindspot` key added) on stdout.
+    Filter {
+        /// Process and flush each line as it arrives (interactive pipes, exec stages).
+        #[arg(long)]
+        line_buffered: bool,
+        /// Drop lines that carry no alert.
+        #[arg(long)]
+        alerts_only: bool,
+        /// Lines handed to the plugin per call when not line-buffered.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+        batch_size: u32,
+        #[command(flatten)]
+        plugin: PluginArgs,
+    },
     /// List every rule the plugin implements.
     Rules {
         /// Print JSON instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the Markdown rule catalogue (docs/rules.md is generated with this).
+        #[arg(long)]
+        markdown: bool,
         #[command(flatten)]
         plugin: PluginArgs,
     },
@@ -158,11 +175,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rules { json, plugin } => {
+        Command::Filter {
+            line_buffered,
+            alerts_only,
+            batch_size,
+            plugin,
+        } => {
+            let mut detector = load_detector(&plugin)?;
+            let options = filter::FilterOptions {
+                line_buffered,
+                batch_size: batch_size as usize,
+                alerts_only,
+            };
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            let counts = filter::run(
+                detector.as_mut(),
+                &mut stdin.lock(),
+                &mut std::io::BufWriter::new(stdout.lock()),
+                &options,
+            )?;
+            if counts.errors > 0 {
+                eprintln!(
+                    "blindspot filter: {} line(s), {} unreadable (written with an error), {} dropped",
+                    counts.lines, counts.errors, counts.dropped
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules {
+            json,
+            markdown,
+            plugin,
+        } => {
             let mut detector = load_detector(&plugin)?;
             let rules = detector.rules()?;
             let mut stdout = std::io::stdout().lock();
-            if json {
+            if markdown {
+                stdout.write_all(blindspot_host::catalogue::markdown(&rules).as_bytes())?;
+            } else if json {
                 serde_json::to_writer_pretty(&mut stdout, &rules)?;
                 writeln!(stdout)?;
             } else {

@@ -3,17 +3,23 @@
 //! - `rules`: detections, one module per family of monitoring-evasion behaviour;
 //! - `enrich` (with `config`): turn detections into findings with context, suppression and response.
 //!
-//! `engine::Engine` drives them. On wasm32 the `component` module exports the engine through the WIT
-//! contract in `wit/blindspot.wit`; natively the library is used directly by tests and benchmarks.
+//! `engine::Engine` drives them. Built for wasm32-wasip2, the `component` module exports the engine
+//! through the WIT contract in `wit/blindspot.wit`; built for wasm32-wasip1, `fluent_bit` exports
+//! Fluent Bit's filter calling convention; natively the library serves tests, benchmarks and the
+//! harness's native engine.
 
 pub mod config;
 pub mod engine;
 pub mod enrich;
+pub mod enrichment_json;
 pub mod model;
 pub mod rules;
 pub mod sources;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_env = "p2"))]
 mod component;
+
+#[cfg(all(target_arch = "wasm32", target_env = "p1"))]
+pub mod fluent_bit;
 
 pub use engine::Engine;

@@ -162,7 +162,9 @@ pub struct Finding {
 pub struct EnrichedEvent {
     pub source: SourceKind,
     pub envelope_index: u32,
-    /// The event's own JSON when it was unwrapped from an envelope.
+    /// The event's own JSON when it was unwrapped from an envelope. Not serialised: JSON outputs keep
+    /// the input record itself, so repeating it would double the output.
+    #[serde(skip)]
     pub raw: Option<String>,
     pub fields: Normalized,
     pub findings: Vec<Finding>,

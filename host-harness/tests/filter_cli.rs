@@ -1,0 +1,82 @@
+//! `blindspot filter`: one enriched JSON object per input line, errors kept, in order.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn filter(args: &[&str], input: &[u8]) -> (Vec<Value>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blindspot"))
+        .arg("filter")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Feed stdin from another thread: the filter writes while it reads, and a full stdout pipe
+    // would otherwise block both sides.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("run");
+    feeder.join().expect("feeder").expect("write");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
+        .collect();
+    (lines, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn one_enriched_object_per_input_line() {
+    let stream =
+        std::fs::read(common::testdata("aws/cloudtrail_audit_logging.ndjson")).expect("testdata");
+    let inputs: Vec<Value> = String::from_utf8_lossy(&stream)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    for args in [
+        &[][..],
+        &["--line-buffered"][..],
+        &["--engine", "native"][..],
+    ] {
+        let (lines, _) = filter(args, &stream);
+        assert_eq!(lines.len(), inputs.len(), "{args:?}");
+        for (out, input) in lines.iter().zip(&inputs) {
+            assert_eq!(out["eventID"], input["eventID"], "order and record kept");
+            assert!(out["blindspot"]["events"].is_array());
+        }
+        let alerts = lines
+            .iter()
+            .filter(|l| l["blindspot"]["alert"] == true)
+            .count();
+        assert!(alerts > 20, "{alerts}");
+    }
+}
+
+#[test]
+fn bad_lines_come_out_as_error_objects_and_alerts_only_drops_the_rest() {
+    let stream = std::fs::read(common::testdata("aws/malformed_mixed.ndjson")).expect("testdata");
+    let (lines, stderr) = filter(&[], &stream);
+    let errors: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["blindspot"].get("error").is_some())
+        .collect();
+    assert_eq!(errors.len(), 4, "{lines:?}");
+    assert!(errors.iter().all(|e| e["raw"].is_string()));
+    assert!(stderr.contains("4 unreadable"), "{stderr}");
+
+    let (alerts, _) = filter(&["--alerts-only"], &stream);
+    assert!(!alerts.is_empty());
+    assert!(alerts.iter().all(|l| l["blindspot"]["alert"] == true));
+}

@@ -1,0 +1,175 @@
+//! The Fluent Bit filter module, driven the way Fluent Bit drives it, must give the same enrichment as
+//! the component on every recorded event, drop what it is told to drop, and not grow its memory.
+
+mod common;
+
+use blindspot_host::detector::{Detector, Input};
+use blindspot_host::fluent_bit_host::FluentBitModule;
+use blindspot_host::input;
+use blindspot_plugin::enrichment_json;
+use serde_json::Value;
+
+fn module() -> FluentBitModule {
+    FluentBitModule::bundled().expect("module compiles")
+}
+
+/// Every NDJSON line of the testdata (Fluent Bit hands the filter one JSON record at a time).
+fn testdata_lines() -> Vec<Vec<u8>> {
+    let files = input::discover(&[common::testdata("")]).expect("files");
+    let mut lines = Vec::new();
+    for file in files {
+        if input::Framing::for_path(&file) != input::Framing::Lines {
+            continue;
+        }
+        input::read_units(&file, &mut |unit| {
+            if let Ok(data) = unit.data {
+                lines.push(data);
+            }
+            Ok(())
+        })
+        .expect("read");
+    }
+    lines
+}
+
+#[test]
+fn exports_the_filter_calling_convention() {
+    let exports = module().exports();
+    for name in [
+        "memory",
+        "malloc",
+        "free",
+        "blindspot_filter",
+        "blindspot_filter_alerts",
+    ] {
+        assert!(
+            exports.iter().any(|e| e == name),
+            "missing export {name}: {exports:?}"
+        );
+    }
+}
+
+#[test]
+fn same_findings_as_the_component_event_by_event() {
+    let mut host = module()
+        .instantiate("blindspot_filter", None)
+        .expect("instance");
+    let mut component = common::plugin().instantiate().expect("component");
+    let lines = testdata_lines();
+    assert!(lines.len() > 50, "{}", lines.len());
+    for line in &lines {
+        let out = host
+            .call("cloudtrail.audit", (1_764_230_104, 0), line)
+            .expect("call")
+            .expect("pass-through mode never drops");
+        let out: Value = serde_json::from_slice(&out).expect("the filter returns a JSON object");
+        let outcome = component
+            .process(vec![Input {
+                data: line.clone(),
+                source_hint: None,
+                tag: None,
+            }])
+            .expect("component")
+            .remove(0);
+        let expected: Value =
+            serde_json::from_str(&enrichment_json::enrichment(&outcome, None)).expect("json");
+        assert_eq!(
+            out[enrichment_json::KEY],
+            expected,
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+        if outcome.is_ok() {
+            // The record itself is kept: every original key is still there.
+            let original: Value = serde_json::from_slice(line).expect("json");
+            if let Some(map) = original.as_object() {
+                for (k, v) in map {
+                    assert_eq!(&out[k], v);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn alerts_mode_drops_records_without_an_alert() {
+    let mut host = module()
+        .instantiate("blindspot_filter_alerts", None)
+        .expect("instance");
+    let (mut kept, mut dropped) = (0, 0);
+    for line in testdata_lines() {
+        match host.call("cloudtrail.audit", (0, 0), &line).expect("call") {
+            Some(out) => {
+                let out: Value = serde_json::from_slice(&out).expect("json");
+                assert_eq!(out[enrichment_json::KEY]["alert"], true);
+                kept += 1;
+            }
+            None => dropped += 1,
+        }
+    }
+    assert!(kept > 20 && dropped > 20, "kept {kept}, dropped {dropped}");
+}
+
+#[test]
+fn configuration_comes_from_the_preopened_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = std::fs::read_to_string(common::testdata("aws/cloudtrail_audit_logging.ndjson"))
+        .expect("testdata");
+    let stop_logging = record
+        .lines()
+        .find(|l| l.contains("\"eventName\":\"StopLogging\"") && !l.contains("errorCode"))
+        .expect("a StopLogging record");
+
+    std::fs::write(
+        dir.path().join("blindspot.json"),
+        r#"{"rules":{"aws.cloudtrail.stop_logging":{"enabled":false}}}"#,
+    )
+    .expect("write");
+    let mut host = module()
+        .instantiate("blindspot_filter", Some(dir.path()))
+        .expect("instance");
+    let out: Value = serde_json::from_slice(
+        &host
+            .call("cloudtrail", (0, 0), stop_logging.as_bytes())
+            .expect("call")
+            .expect("kept"),
+    )
+    .expect("json");
+    assert_eq!(out["blindspot"]["alert"], false, "{out}");
+    assert!(out["blindspot"].get("config_error").is_none());
+
+    std::fs::write(
+        dir.path().join("blindspot.json"),
+        r#"{"rules":{"nope":{}}}"#,
+    )
+    .expect("write");
+    let mut host = module()
+        .instantiate("blindspot_filter", Some(dir.path()))
+        .expect("instance");
+    let out: Value = serde_json::from_slice(
+        &host
+            .call("cloudtrail", (0, 0), stop_logging.as_bytes())
+            .expect("call")
+            .expect("kept"),
+    )
+    .expect("json");
+    let error = out["blindspot"]["config_error"].as_str().expect("reported");
+    assert!(error.contains("rules.nope"), "{error}");
+    assert_eq!(out["blindspot"]["alert"], true, "defaults stay in force");
+}
+
+#[test]
+fn memory_does_not_grow_over_100k_calls() {
+    let mut host = module()
+        .instantiate("blindspot_filter", None)
+        .expect("instance");
+    let lines = testdata_lines();
+    for line in lines.iter().cycle().take(2_000) {
+        host.call("t", (0, 0), line).expect("call");
+    }
+    let warm = host.memory_size();
+    for line in lines.iter().cycle().take(100_000) {
+        host.call("t", (0, 0), line).expect("call");
+    }
+    assert_eq!(host.memory_size(), warm, "linear memory grew after warm-up");
+}
