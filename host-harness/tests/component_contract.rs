@@ -63,7 +63,10 @@ fn process_returns_one_outcome_per_input_in_order() {
     assert_eq!(events.len(), 1);
     let event = &events[0];
     assert_eq!(event.source, SourceKind::AwsCloudtrail);
-    assert_eq!(event.fields.action.as_deref(), Some("cloudtrail:StopLogging"));
+    assert_eq!(
+        event.fields.action.as_deref(),
+        Some("cloudtrail:StopLogging")
+    );
     assert_eq!(event.fields.outcome, Outcome::Success);
     let finding = &event.findings[0];
     assert_eq!(finding.rule_id, "aws.cloudtrail.stop_logging");
@@ -126,7 +129,11 @@ fn suppressed_findings_are_kept_with_their_reason_and_severity() {
     let outcomes = detector.process(vec![input(STOP_LOGGING)]).expect("call");
     let event = &outcomes[0].as_ref().expect("ok")[0];
     let finding = &event.findings[0];
-    assert_eq!(finding.severity, Severity::High, "severity it would have had");
+    assert_eq!(
+        finding.severity,
+        Severity::High,
+        "severity it would have had"
+    );
     assert_eq!(
         finding.suppression.as_deref(),
         Some("suppression \"platform-break-glass\": platform team drill CHG-1042")
@@ -145,4 +152,17 @@ fn rules_describe_every_rule() {
         assert!(!rule.sources.is_empty(), "{}", rule.id);
         assert!(rule.enabled, "{}", rule.id);
     }
+}
+
+#[test]
+fn docs_rule_catalogue_is_generated_from_the_plugin() {
+    let mut detector = common::plugin().instantiate().expect("instance");
+    let rules = detector.rules().expect("rules");
+    let generated = blindspot_host::catalogue::markdown(&rules);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: regenerate it with `cargo run -- rules --markdown > docs/rules.md`"
+    );
 }

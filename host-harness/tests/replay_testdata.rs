@@ -81,8 +81,14 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
             .column_by_name("findings")
             .expect("findings")
             .as_list::<i32>();
-        let error = batch.column_by_name("error").expect("error").as_string::<i32>();
-        let source = batch.column_by_name("source").expect("source").as_string::<i32>();
+        let error = batch
+            .column_by_name("error")
+            .expect("error")
+            .as_string::<i32>();
+        let source = batch
+            .column_by_name("source")
+            .expect("source")
+            .as_string::<i32>();
         for row in 0..batch.num_rows() {
             if !error.is_null(row) {
                 assert_eq!(source.value(row), "unknown");
@@ -97,7 +103,10 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
             for i in 0..structs.len() {
                 if rule_ids.value(i) == "aws.cloudtrail.stop_logging" {
                     stop_logging_rows += 1;
-                    let response = structs.column_by_name("response").expect("response").as_list::<i32>();
+                    let response = structs
+                        .column_by_name("response")
+                        .expect("response")
+                        .as_list::<i32>();
                     assert!(response.value(i).len() >= 3);
                 }
             }
@@ -177,8 +186,14 @@ fn malformed_input_is_reported_and_nothing_is_lost() {
             .column_by_name("input_line")
             .expect("line")
             .as_primitive::<arrow::datatypes::Int64Type>();
-        let file = batch.column_by_name("input_file").expect("file").as_string::<i32>();
-        let error = batch.column_by_name("error").expect("error").as_string::<i32>();
+        let file = batch
+            .column_by_name("input_file")
+            .expect("file")
+            .as_string::<i32>();
+        let error = batch
+            .column_by_name("error")
+            .expect("error")
+            .as_string::<i32>();
         for row in 0..batch.num_rows() {
             if error.is_null(row) {
                 enriched += 1;
@@ -223,8 +238,11 @@ fn exit_status_follows_the_documented_contract() {
 
     // Bad configuration: exit 2 before any input is read, naming the key.
     let config = dir.path().join("bad.config.json");
-    std::fs::write(&config, r#"{"suppressions":[{"name":"x","reason":"y","source_ips":["nope"]}]}"#)
-        .expect("write");
+    std::fs::write(
+        &config,
+        r#"{"suppressions":[{"name":"x","reason":"y","source_ips":["nope"]}]}"#,
+    )
+    .expect("write");
     let output = blindspot()
         .args(["replay", "--quiet", "--out"])
         .arg(&out)
@@ -247,6 +265,10 @@ fn exit_status_follows_the_documented_contract() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     let missing: PathBuf = dir.path().join("missing.ndjson");
-    let output = blindspot().arg("replay").arg(&missing).output().expect("run");
+    let output = blindspot()
+        .arg("replay")
+        .arg(&missing)
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2));
 }
