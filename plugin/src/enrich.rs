@@ -142,13 +142,18 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
         confidence: u8::try_from(confidence.clamp(0, 100)).unwrap_or(0),
         reasons,
         suppression,
-        response: response(fields, detection.scope, detection.restore),
+        response: response(
+            fields,
+            detection.scope,
+            detection.restore,
+            fields.outcome == Outcome::Failure,
+        ),
         related_events: Vec::new(),
     })
 }
 
 /// The four response steps of ../shared/reference/detections.md, filled in for this event.
-fn response(fields: &Normalized, scope: String, restore: Vec<String>) -> Vec<String> {
+fn response(fields: &Normalized, scope: String, restore: Vec<String>, failed: bool) -> Vec<String> {
     let who = fields.principal.as_deref().unwrap_or("the principal");
     let action = fields.action.as_deref().unwrap_or("the change");
     let target = fields
@@ -163,8 +168,14 @@ fn response(fields: &Normalized, scope: String, restore: Vec<String>) -> Vec<Str
     if !scope.is_empty() {
         steps.push(format!("Scope: {scope}"));
     }
+    // A failed attempt changed nothing; the command matters only if a retry succeeded.
+    let label = if failed {
+        "Re-enable (only if a later attempt succeeded; this one failed)"
+    } else {
+        "Re-enable"
+    };
     for command in restore {
-        steps.push(format!("Re-enable: {command}"));
+        steps.push(format!("{label}: {command}"));
     }
     let account = fields
         .account

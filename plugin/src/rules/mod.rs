@@ -12,6 +12,26 @@ use crate::sources::{Decoded, SourceEvent};
 
 pub const DEFENSE_EVASION: &str = "Defense Evasion (TA0005)";
 
+/// Declares a rule's metadata static:
+/// `rule!(NAME, "id", "title", TECHNIQUE, Severity, confidence, SOURCES, "description")`, where
+/// TECHNIQUE is an `(id, name)` pair.
+macro_rules! rule {
+    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $sources:expr, $description:literal) => {
+        pub static $name: crate::rules::RuleMeta = crate::rules::RuleMeta {
+            id: $id,
+            title: $title,
+            description: $description,
+            technique_id: $technique.0,
+            technique_name: $technique.1,
+            tactic: crate::rules::DEFENSE_EVASION,
+            default_severity: crate::model::Severity::$severity,
+            confidence: $confidence,
+            sources: $sources,
+        };
+    };
+}
+pub(crate) use rule;
+
 /// A rule's fixed description. Every rule's metadata is a `static`, so findings can point at it.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -165,6 +185,22 @@ pub fn sh(value: &str) -> String {
         value.to_owned()
     } else {
         format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+/// What rule tests share: run every rule on one event's JSON, with the default configuration.
+#[cfg(test)]
+pub mod test_support {
+    use super::{Detection, evaluate};
+    use crate::config::Config;
+    use crate::sources::{self, json::Object};
+
+    pub fn fire(text: &str) -> Vec<Detection> {
+        let object = Object::parse(text).expect("object");
+        let decoded = sources::decode(&object, None);
+        let mut out = Vec::new();
+        evaluate(&decoded, &Config::default(), &mut out);
+        out
     }
 }
 

@@ -6,7 +6,7 @@
 use serde_json::value::RawValue;
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::aws_cloudtrail::{Record, flow_log_ids};
 use crate::sources::json::{self, Object};
 
@@ -17,22 +17,6 @@ const AWS: &[SourceKind] = &[SourceKind::AwsCloudtrail];
 /// Expiry or retention at or under this many days leaves logs too short-lived to investigate from.
 pub const SHORT_RETENTION_DAYS: i64 = 7;
 
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: AWS,
-        };
-    };
-}
-
 rule!(
     STOP_LOGGING,
     "aws.cloudtrail.stop_logging",
@@ -40,6 +24,7 @@ rule!(
     CLOUD_LOGS,
     High,
     90,
+    AWS,
     "StopLogging on a trail: API activity stops being recorded. StartLogging is not a finding."
 );
 rule!(
@@ -49,6 +34,7 @@ rule!(
     CLOUD_LOGS,
     High,
     90,
+    AWS,
     "DeleteTrail: the trail and its delivery are gone. CreateTrail is not a finding."
 );
 rule!(
@@ -58,6 +44,7 @@ rule!(
     CLOUD_LOGS,
     High,
     80,
+    AWS,
     "UpdateTrail that makes a trail single-region, drops global service events, stops being an organization \
      trail, removes CloudWatch Logs delivery or sends logs to a new bucket. Updates that only widen coverage \
      (multi-region on, global events on, a log group added, a KMS key) are not findings."
@@ -69,6 +56,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "PutEventSelectors whose basic or advanced selectors no longer record management events, record only \
      reads, or exclude event sources. Selectors recording all management events are not findings."
 );
@@ -79,6 +67,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "StopEventDataStoreIngestion or DeleteEventDataStore: CloudTrail Lake stops recording or loses its store."
 );
 rule!(
@@ -88,6 +77,7 @@ rule!(
     CLOUD_LOGS,
     High,
     75,
+    AWS,
     "PutBucketLifecycle with an expiration of at most 7 days on a bucket whose name marks it as a log, \
      trail or audit bucket. Longer expirations and other buckets are not findings."
 );
@@ -98,6 +88,7 @@ rule!(
     CLOUD_LOGS,
     High,
     70,
+    AWS,
     "PutBucketLogging with an empty BucketLoggingStatus (no LoggingEnabled). Enabling access logging is not \
      a finding."
 );
@@ -108,6 +99,7 @@ rule!(
     CLOUD_LOGS,
     High,
     70,
+    AWS,
     "DeleteLogGroup or DeleteLogStream: stored logs and the destination of their producers are gone."
 );
 rule!(
@@ -117,6 +109,7 @@ rule!(
     CLOUD_LOGS,
     Medium,
     70,
+    AWS,
     "PutRetentionPolicy with retentionInDays of at most 7. Longer retention and DeleteRetentionPolicy \
      (keep forever) are not findings."
 );
@@ -127,6 +120,7 @@ rule!(
     CLOUD_LOGS,
     High,
     70,
+    AWS,
     "DeleteSubscriptionFilter: a log group stops streaming to its downstream consumer (SIEM, Firehose, Lambda)."
 );
 rule!(
@@ -136,6 +130,7 @@ rule!(
     CLOUD_LOGS,
     High,
     90,
+    AWS,
     "DeleteFlowLogs: network traffic of the VPC, subnet or interface stops being recorded."
 );
 rule!(
@@ -145,6 +140,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "DeleteResolverQueryLogConfig or DisassociateResolverQueryLogConfig: DNS queries of the VPC stop being logged."
 );
 rule!(
@@ -154,6 +150,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "StopConfigurationRecorder, DeleteConfigurationRecorder or DeleteDeliveryChannel: resource configuration \
      history stops being recorded."
 );
@@ -164,6 +161,7 @@ rule!(
     TOOLS,
     High,
     90,
+    AWS,
     "DeleteDetector, UpdateDetector with enable=false or with protection features turned off, or a member \
      account leaving its GuardDuty administrator. Enabling is not a finding."
 );
@@ -174,6 +172,7 @@ rule!(
     TOOLS,
     Medium,
     70,
+    AWS,
     "CreateFilter or UpdateFilter with action ARCHIVE: matching findings are archived before anyone sees them. \
      NOOP filters (saved views) are not findings."
 );
@@ -184,6 +183,7 @@ rule!(
     TOOLS,
     High,
     85,
+    AWS,
     "DisableSecurityHub or BatchDisableStandards: security findings and compliance checks stop."
 );
 rule!(
@@ -193,6 +193,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "UpdateClusterConfig that disables control-plane log types; audit or authenticator logs off is high, \
      other types medium. Enabling log types is not a finding."
 );
@@ -203,6 +204,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AWS,
     "LeaveOrganization: the organization trail, SCP guardrails and delegated security services stop covering \
      the account."
 );

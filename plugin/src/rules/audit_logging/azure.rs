@@ -4,7 +4,7 @@
 //! is absent or only widens coverage is not a finding.
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::azure_activity::Record;
 use crate::sources::json::{self, Object};
 
@@ -15,22 +15,6 @@ const AZURE: &[SourceKind] = &[SourceKind::AzureActivity];
 /// What re-enables every log category of a resource.
 const ALL_LOGS: &str = r#"'[{"categoryGroup":"allLogs","enabled":true}]'"#;
 
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: AZURE,
-        };
-    };
-}
-
 rule!(
     DIAGNOSTIC_SETTING_DELETED,
     "azure.monitor.diagnostic_setting_deleted",
@@ -38,6 +22,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AZURE,
     "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE on a subscription or resource: its logs stop flowing to \
      the workspace, storage account or Event Hub (and the SIEM behind them)."
 );
@@ -48,6 +33,7 @@ rule!(
     CLOUD_LOGS,
     High,
     75,
+    AZURE,
     "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE whose request body disables log categories (enabled: \
      false) or sends no logs at all. Writes that enable every listed category are not findings."
 );
@@ -58,6 +44,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AZURE,
     "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/DELETE: the workspace's stored logs and every diagnostic \
      setting and agent sending to it lose their destination."
 );
@@ -68,6 +55,7 @@ rule!(
     CLOUD_LOGS,
     High,
     70,
+    AZURE,
     "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/DELETE, MICROSOFT.INSIGHTS/ACTIONGROUPS/DELETE, or an \
      ACTIVITYLOGALERTS/WRITE whose body sets enabled: false: changes that used to page someone no longer do."
 );
@@ -78,6 +66,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    AZURE,
     "MICROSOFT.NETWORK/NETWORKWATCHERS/FLOWLOGS/DELETE, or a FLOWLOGS/WRITE whose body sets enabled: false: \
      the NSG's or virtual network's traffic stops being recorded."
 );
@@ -88,6 +77,7 @@ rule!(
     TOOLS,
     High,
     85,
+    AZURE,
     "MICROSOFT.SECURITY/PRICINGS/WRITE with pricingTier Free: the plan's threat detection (servers, \
      storage, Kubernetes, …) stops. Setting Standard is not a finding."
 );
@@ -98,6 +88,7 @@ rule!(
     TOOLS,
     Medium,
     70,
+    AZURE,
     "MICROSOFT.SECURITY/ALERTSSUPPRESSIONRULES/WRITE with an enabled rule: matching alerts are dismissed \
      before anyone sees them; high when it suppresses every alert type. Disabled rules are not findings."
 );
@@ -480,17 +471,7 @@ fn suppression_rule(record: &Record<'_>) -> Option<Detection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::rules::{self, Detection};
-    use crate::sources::{self, json::Object};
-
-    fn fire(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let decoded = sources::decode(&object, None);
-        let mut out = Vec::new();
-        rules::evaluate(&decoded, &Config::default(), &mut out);
-        out
-    }
+    use crate::rules::test_support::fire;
 
     fn ids(text: &str) -> Vec<&'static str> {
         fire(text).iter().map(|d| d.rule.id).collect()

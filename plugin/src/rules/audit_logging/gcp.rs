@@ -3,7 +3,7 @@
 //! entry records and fires only on the values that remove visibility.
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::{self, Object};
 
@@ -15,22 +15,6 @@ pub const MIN_RETENTION_DAYS: i64 = 30;
 /// Retention at or under this many days is too short to investigate from.
 pub const SHORT_RETENTION_DAYS: i64 = 7;
 
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: GCP,
-        };
-    };
-}
-
 rule!(
     SINK_DELETED,
     "gcp.logging.sink_deleted",
@@ -38,6 +22,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    GCP,
     "ConfigServiceV2.DeleteSink: the logs the sink routed (to a SIEM, BigQuery, Pub/Sub or an archive bucket) \
      stop arriving there."
 );
@@ -48,6 +33,7 @@ rule!(
     CLOUD_LOGS,
     High,
     80,
+    GCP,
     "ConfigServiceV2.UpdateSink that sets disabled: true, or whose filter or exclusions now drop Cloud Audit \
      Logs (e.g. NOT logName:\"cloudaudit.googleapis.com\"). Creating a sink or widening its filter is not a \
      finding."
@@ -59,6 +45,7 @@ rule!(
     CLOUD_LOGS,
     Medium,
     70,
+    GCP,
     "ConfigServiceV2.CreateExclusion or UpdateExclusion with an exclusion that is not disabled: matching logs \
      are dropped before storage. High when the filter touches audit logs or matches everything."
 );
@@ -69,6 +56,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    GCP,
     "ConfigServiceV2.DeleteBucket: the bucket's stored logs and the sinks writing to it are cut off."
 );
 rule!(
@@ -78,6 +66,7 @@ rule!(
     CLOUD_LOGS,
     Medium,
     70,
+    GCP,
     "ConfigServiceV2.UpdateBucket with retentionDays under 30 (the _Default bucket's retention); high at 7 \
      days or less. Longer retention is not a finding."
 );
@@ -88,6 +77,7 @@ rule!(
     CLOUD_LOGS,
     High,
     80,
+    GCP,
     "LoggingServiceV2.DeleteLog: every stored entry of the log is deleted."
 );
 rule!(
@@ -97,6 +87,7 @@ rule!(
     CLOUD_LOGS,
     High,
     80,
+    GCP,
     "SetIamPolicy whose policy delta removes audit log configs (auditConfigDeltas action REMOVE) or adds an \
      exempted member. Added log types are not findings."
 );
@@ -107,6 +98,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    GCP,
     "compute.subnetworks.patch with logConfig.enable = false (or enableFlowLogs = false): the subnet's traffic \
      stops being recorded. Enabling flow logs is not a finding."
 );
@@ -117,6 +109,7 @@ rule!(
     CLOUD_LOGS,
     High,
     85,
+    GCP,
     "ClusterManager.UpdateCluster with desiredLoggingService/desiredMonitoringService none or no enabled \
      logging/monitoring components, or SetLoggingService/SetMonitoringService to none: the cluster's \
      system, workload and control-plane logs or metrics stop."
@@ -614,17 +607,7 @@ fn gke(entry: &Entry<'_>, call: &str) -> Option<Detection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::rules::{self, Detection};
-    use crate::sources::{self, json::Object};
-
-    fn fire(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let decoded = sources::decode(&object, None);
-        let mut out = Vec::new();
-        rules::evaluate(&decoded, &Config::default(), &mut out);
-        out
-    }
+    use crate::rules::test_support::fire;
 
     fn entry(method: &str, resource_name: &str, request: &str, extra: &str) -> String {
         format!(

@@ -7,27 +7,11 @@ use serde_json::value::RawValue;
 use super::{CLOUD_FIREWALL, CREATE_INSTANCE, CREATE_SNAPSHOT, MODIFY_COMPUTE, REVERT_INSTANCE};
 use crate::config::Config;
 use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::aws_cloudtrail::Record;
 use crate::sources::json::{self, Object};
 
 const AWS: &[SourceKind] = &[SourceKind::AwsCloudtrail];
-
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: AWS,
-        };
-    };
-}
 
 rule!(
     IMDS_DISABLED,
@@ -36,6 +20,7 @@ rule!(
     MODIFY_COMPUTE,
     High,
     85,
+    AWS,
     "ModifyInstanceMetadataOptions with HttpEndpoint disabled: agents on the instance lose their identity, \
      credentials and region, and stop reporting."
 );
@@ -46,6 +31,7 @@ rule!(
     MODIFY_COMPUTE,
     Medium,
     80,
+    AWS,
     "ModifyInstanceMetadataOptions with HttpTokens optional: session tokens are no longer required, so SSRF \
      can read the instance's credentials. HttpTokens required is not a finding."
 );
@@ -56,6 +42,7 @@ rule!(
     MODIFY_COMPUTE,
     High,
     70,
+    AWS,
     "ModifyInstanceAttribute on userData: the instance's bootstrap (which installs and starts its agents) \
      was replaced; it runs at the next start."
 );
@@ -66,6 +53,7 @@ rule!(
     MODIFY_COMPUTE,
     Medium,
     60,
+    AWS,
     "ModifyInstanceAttribute with groupSet: every security group of the instance was swapped, which can cut \
      its agents off from their collectors."
 );
@@ -76,6 +64,7 @@ rule!(
     MODIFY_COMPUTE,
     High,
     70,
+    AWS,
     "DisassociateIamInstanceProfile (agents lose their credentials; high) or \
      ReplaceIamInstanceProfileAssociation (medium)."
 );
@@ -86,6 +75,7 @@ rule!(
     CLOUD_FIREWALL,
     Medium,
     60,
+    AWS,
     "RevokeSecurityGroupEgress of all traffic or 0.0.0.0/0 / ::/0, or a network ACL egress deny entry: \
      agents can no longer reach their collectors. High for an ACL deny of everything."
 );
@@ -96,6 +86,7 @@ rule!(
     CREATE_SNAPSHOT,
     High,
     80,
+    AWS,
     "ModifySnapshotAttribute adding createVolumePermission for another account or group all. Creating a \
      snapshot without sharing it is not a finding."
 );
@@ -106,6 +97,7 @@ rule!(
     CREATE_INSTANCE,
     High,
     70,
+    AWS,
     "RunInstances in a region outside the configured aws_used_regions, where nobody watches. Does nothing \
      while aws_used_regions is empty."
 );
@@ -116,6 +108,7 @@ rule!(
     REVERT_INSTANCE,
     High,
     70,
+    AWS,
     "CreateReplaceRootVolumeTask: the instance's root volume is restored from a snapshot or image, wiping \
      on-disk evidence and the agents installed since."
 );

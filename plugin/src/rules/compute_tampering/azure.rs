@@ -2,28 +2,12 @@
 //! scale sets and Arc machines, and Defender agent auto-provisioning switched off.
 
 use super::TOOLS;
-use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::model::SourceKind;
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::azure_activity::Record;
 use crate::sources::json::Object;
 
 const AZURE: &[SourceKind] = &[SourceKind::AzureActivity];
-
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: AZURE,
-        };
-    };
-}
 
 rule!(
     AGENT_EXTENSION_DELETED,
@@ -32,6 +16,7 @@ rule!(
     TOOLS,
     High,
     85,
+    AZURE,
     "VIRTUALMACHINES/EXTENSIONS/DELETE (also scale sets and Arc machines) of a monitoring or security agent \
      (Azure Monitor Agent, Log Analytics agent, Defender for Endpoint, Azure Security agent, Dependency agent, \
      diagnostics, antimalware). Other extensions are not findings."
@@ -43,6 +28,7 @@ rule!(
     TOOLS,
     Medium,
     75,
+    AZURE,
     "MICROSOFT.SECURITY/AUTOPROVISIONINGSETTINGS/WRITE with autoProvision Off: new machines no longer get \
      their monitoring agent. Switching it on is not a finding."
 );
@@ -197,17 +183,7 @@ fn auto_provisioning(record: &Record<'_>) -> Option<Detection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::rules::{self, Detection};
-    use crate::sources::{self, json::Object};
-
-    fn fire(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let decoded = sources::decode(&object, None);
-        let mut out = Vec::new();
-        rules::evaluate(&decoded, &Config::default(), &mut out);
-        out
-    }
+    use crate::rules::test_support::fire;
 
     fn rest(operation: &str, status: &str, resource_id: &str) -> String {
         format!(

@@ -5,27 +5,11 @@
 
 use super::MODIFY_COMPUTE;
 use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
+use crate::rules::{Detection, RuleMeta, rule, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::{self, Object};
 
 const GCP: &[SourceKind] = &[SourceKind::GcpAudit];
-
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $description:literal) => {
-        pub static $name: RuleMeta = RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: DEFENSE_EVASION,
-            default_severity: Severity::$severity,
-            confidence: $confidence,
-            sources: GCP,
-        };
-    };
-}
 
 rule!(
     AGENT_METADATA_DISABLED,
@@ -34,6 +18,7 @@ rule!(
     MODIFY_COMPUTE,
     High,
     85,
+    GCP,
     "instances.setMetadata or projects.setCommonInstanceMetadata setting google-logging-enabled, \
      google-monitoring-enabled or enable-osconfig to false. When the log records only the key names (added or \
      modified, value not logged) the finding is medium. Setting them true, or deleting them, is not a finding."
@@ -45,6 +30,7 @@ rule!(
     MODIFY_COMPUTE,
     Medium,
     65,
+    GCP,
     "instances.setMetadata or projects.setCommonInstanceMetadata adding, modifying or deleting startup-script, \
      startup-script-url or their Windows variants: what the machine runs at boot (agent installation included) \
      changed."
@@ -312,17 +298,7 @@ fn startup_script(change: &MetadataChange, target: &Target) -> Option<Detection>
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::rules::{self, Detection};
-    use crate::sources::{self, json::Object};
-
-    fn fire(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let decoded = sources::decode(&object, None);
-        let mut out = Vec::new();
-        rules::evaluate(&decoded, &Config::default(), &mut out);
-        out
-    }
+    use crate::rules::test_support::fire;
 
     fn set_metadata(request: &str, metadata: &str) -> String {
         format!(

@@ -28,23 +28,7 @@ pub const DEPLOY: (&str, &str) = ("T1610", "Deploy Container");
 pub const K8S: &[SourceKind] = &[SourceKind::K8sAudit];
 pub const DOCKER: &[SourceKind] = &[SourceKind::Docker];
 
-/// `rule!(NAME, "id", "title", TECHNIQUE, Severity, confidence, SOURCES, "description")`.
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $sources:expr, $description:literal) => {
-        pub static $name: crate::rules::RuleMeta = crate::rules::RuleMeta {
-            id: $id,
-            title: $title,
-            description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: crate::rules::DEFENSE_EVASION,
-            default_severity: crate::model::Severity::$severity,
-            confidence: $confidence,
-            sources: $sources,
-        };
-    };
-}
-pub(crate) use rule;
+pub(crate) use crate::rules::rule;
 
 pub static RULES: &[&RuleMeta] = &[
     &k8s_agents::WORKLOAD_DELETED,
