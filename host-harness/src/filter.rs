@@ -68,10 +68,7 @@ pub fn run(
     }
     for event in detector.flush()? {
         let outcome: EventOutcome = Ok(vec![event]);
-        output.write_all(&enrichment_json::splice(
-            b"{}",
-            &enrichment_json::enrichment(&outcome, None),
-        ))?;
+        output.write_all(&enrichment_json::render(b"{}", &outcome, None))?;
         output.write_all(b"\n")?;
         counts.written += 1;
     }
@@ -103,10 +100,7 @@ fn write_batch(
             counts.dropped += 1;
             continue;
         }
-        output.write_all(&enrichment_json::splice(
-            line,
-            &enrichment_json::enrichment(outcome, None),
-        ))?;
+        output.write_all(&enrichment_json::render(line, outcome, None))?;
         output.write_all(b"\n")?;
         counts.written += 1;
     }

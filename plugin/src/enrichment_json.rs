@@ -47,9 +47,21 @@ pub fn enrichment(outcome: &EventOutcome, config_error: Option<&str>) -> String 
     serde_json::to_string(&value).unwrap_or_else(|_| String::from("{}"))
 }
 
-/// The record with `"blindspot": <enrichment>` added as its last key. A record that is not a JSON
-/// object (bad input) is wrapped instead: `{"blindspot": ..., "raw": "<the input as a string>"}`.
-pub fn splice(record: &[u8], enrichment: &str) -> Vec<u8> {
+/// The output line for one input: the record with `"blindspot": <enrichment>` added as its last key
+/// when the engine read it as a JSON object; anything else (unreadable input, a top-level array) is
+/// wrapped instead: `{"blindspot": ..., "raw": "<the input as a string>"}`. Either way the result is
+/// valid JSON.
+pub fn render(record: &[u8], outcome: &EventOutcome, config_error: Option<&str>) -> Vec<u8> {
+    let enrichment = enrichment(outcome, config_error);
+    if outcome.is_ok() {
+        splice(record, &enrichment)
+    } else {
+        wrap(record, &enrichment)
+    }
+}
+
+/// Splice into a record that parsed as JSON; only its outer braces are looked at.
+fn splice(record: &[u8], enrichment: &str) -> Vec<u8> {
     let trimmed_end = record
         .iter()
         .rposition(|b| !b.is_ascii_whitespace())
@@ -57,8 +69,8 @@ pub fn splice(record: &[u8], enrichment: &str) -> Vec<u8> {
     let body = &record[..trimmed_end];
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
     let is_object = start.is_some_and(|s| body.get(s) == Some(&b'{')) && body.last() == Some(&b'}');
-    let mut out = Vec::with_capacity(record.len() + enrichment.len() + KEY.len() + 8);
     if is_object && std::str::from_utf8(body).is_ok() {
+        let mut out = Vec::with_capacity(record.len() + enrichment.len() + KEY.len() + 8);
         out.extend_from_slice(&body[..body.len() - 1]);
         let inner = &body[start.map_or(0, |s| s + 1)..body.len() - 1];
         if inner.iter().any(|b| !b.is_ascii_whitespace()) {
@@ -69,17 +81,23 @@ pub fn splice(record: &[u8], enrichment: &str) -> Vec<u8> {
         out.extend_from_slice(b"\":");
         out.extend_from_slice(enrichment.as_bytes());
         out.push(b'}');
+        out
     } else {
-        let raw = String::from_utf8_lossy(record);
-        let raw = serde_json::to_string(&raw).unwrap_or_else(|_| String::from("\"\""));
-        out.extend_from_slice(b"{\"");
-        out.extend_from_slice(KEY.as_bytes());
-        out.extend_from_slice(b"\":");
-        out.extend_from_slice(enrichment.as_bytes());
-        out.extend_from_slice(b",\"raw\":");
-        out.extend_from_slice(raw.as_bytes());
-        out.push(b'}');
+        wrap(record, enrichment)
     }
+}
+
+fn wrap(record: &[u8], enrichment: &str) -> Vec<u8> {
+    let raw = String::from_utf8_lossy(record);
+    let raw = serde_json::to_string(&raw).unwrap_or_else(|_| String::from("\"\""));
+    let mut out = Vec::with_capacity(raw.len() + enrichment.len() + KEY.len() + 16);
+    out.extend_from_slice(b"{\"");
+    out.extend_from_slice(KEY.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(enrichment.as_bytes());
+    out.extend_from_slice(b",\"raw\":");
+    out.extend_from_slice(raw.as_bytes());
+    out.push(b'}');
     out
 }
 
@@ -101,6 +119,11 @@ mod tests {
             b"{\"blindspot\":{},\"raw\":\"{\\\"a\\\":\"}".to_vec()
         );
         let wrapped = splice(b"\xff}", "{}");
+        assert!(serde_json::from_slice::<serde_json::Value>(&wrapped).is_ok());
+        // A malformed record that merely looks like an object is wrapped, never spliced into.
+        let malformed: EventOutcome = Err(ParseError::new(ParseErrorKind::InvalidJson, "bad"));
+        let out = render(b"{\"a\":}", &malformed, None);
+        assert!(serde_json::from_slice::<serde_json::Value>(&out).is_ok());
         let value: serde_json::Value = serde_json::from_slice(&wrapped).expect("valid JSON");
         assert_eq!(value["raw"], "\u{fffd}}");
     }
@@ -114,7 +137,7 @@ mod tests {
             source_hint: None,
             tag: None,
         });
-        let spliced = splice(record, &enrichment(&outcome, None));
+        let spliced = render(record, &outcome, None);
         let value: serde_json::Value = serde_json::from_slice(&spliced).expect("valid JSON");
         assert_eq!(value["eventName"], "DeleteTrail");
         let b = &value[KEY];

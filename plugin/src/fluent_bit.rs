@@ -89,8 +89,8 @@ unsafe fn filter(
         });
         filter.output.clear();
         if !alerts_only || enrichment_json::is_alert(&outcome) {
-            let enrichment = enrichment_json::enrichment(&outcome, filter.config_error.as_deref());
-            filter.output = enrichment_json::splice(record, &enrichment);
+            filter.output =
+                enrichment_json::render(record, &outcome, filter.config_error.as_deref());
             // Fluent Bit reads up to the first NUL; JSON text never contains a raw NUL byte.
         }
         filter.output.push(0);
