@@ -110,6 +110,18 @@ fn alerts_mode_drops_records_without_an_alert() {
     assert!(kept > 20 && dropped > 20, "kept {kept}, dropped {dropped}");
 }
 
+/// A fresh instance (the configuration is read on the first call) with `dir` preopened.
+fn filter_with_config(dir: &std::path::Path, record: &str) -> Value {
+    let mut host = module()
+        .instantiate("blindspot_filter", Some(dir))
+        .expect("instance");
+    let out = host
+        .call("cloudtrail", (0, 0), record.as_bytes())
+        .expect("call")
+        .expect("kept");
+    serde_json::from_slice(&out).expect("json")
+}
+
 #[test]
 fn configuration_comes_from_the_preopened_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -125,16 +137,7 @@ fn configuration_comes_from_the_preopened_directory() {
         r#"{"rules":{"aws.cloudtrail.stop_logging":{"enabled":false}}}"#,
     )
     .expect("write");
-    let mut host = module()
-        .instantiate("blindspot_filter", Some(dir.path()))
-        .expect("instance");
-    let out: Value = serde_json::from_slice(
-        &host
-            .call("cloudtrail", (0, 0), stop_logging.as_bytes())
-            .expect("call")
-            .expect("kept"),
-    )
-    .expect("json");
+    let out = filter_with_config(dir.path(), stop_logging);
     assert_eq!(out["blindspot"]["alert"], false, "{out}");
     assert!(out["blindspot"].get("config_error").is_none());
 
@@ -143,16 +146,7 @@ fn configuration_comes_from_the_preopened_directory() {
         r#"{"rules":{"nope":{}}}"#,
     )
     .expect("write");
-    let mut host = module()
-        .instantiate("blindspot_filter", Some(dir.path()))
-        .expect("instance");
-    let out: Value = serde_json::from_slice(
-        &host
-            .call("cloudtrail", (0, 0), stop_logging.as_bytes())
-            .expect("call")
-            .expect("kept"),
-    )
-    .expect("json");
+    let out = filter_with_config(dir.path(), stop_logging);
     let error = out["blindspot"]["config_error"].as_str().expect("reported");
     assert!(error.contains("rules.nope"), "{error}");
     assert_eq!(out["blindspot"]["alert"], true, "defaults stay in force");

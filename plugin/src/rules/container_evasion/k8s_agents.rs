@@ -378,18 +378,8 @@ fn support_deleted(request: &Request<'_, '_>) -> Option<Detection> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::evaluate_k8s;
+    use super::super::run_k8s as run;
     use super::*;
-    use crate::sources::json::Object;
-    use crate::sources::k8s_audit::Event;
-
-    fn run(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let event = Event::from_object(&object);
-        let mut out = Vec::new();
-        evaluate_k8s(&event, &[], &mut out);
-        out
-    }
 
     fn event(verb: &str, resource: &str, ns: &str, name: &str, sub: &str, body: &str) -> String {
         let sub = if sub.is_empty() {

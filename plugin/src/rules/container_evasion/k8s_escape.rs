@@ -80,11 +80,7 @@ pub fn host_path_risk(path: &str) -> Option<&'static str> {
 }
 
 pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    // Nodes only write mirror pods of their own static pods.
-    if !matches!(request.verb(), "create" | "update" | "patch")
-        || request.event.subresource().is_some()
-        || request.event.is_node()
-    {
+    if !request.is_spec_write() {
         return;
     }
     let Some(prefix) = template_prefix(request.event.resource()) else {

@@ -130,11 +130,7 @@ fn classify(key: &str, value: &str, namespace: bool) -> Option<Marker> {
 }
 
 pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    // Nodes only write mirror pods of their own static pods.
-    if !matches!(request.verb(), "create" | "update" | "patch")
-        || request.event.subresource().is_some()
-        || request.event.is_node()
-    {
+    if !request.is_spec_write() {
         return;
     }
     let resource = request.event.resource();
@@ -269,18 +265,8 @@ fn restore(
 
 #[cfg(test)]
 mod tests {
-    use super::super::evaluate_k8s;
+    use super::super::run_k8s as run;
     use super::*;
-    use crate::sources::json::Object;
-    use crate::sources::k8s_audit::Event;
-
-    fn run(text: &str) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let event = Event::from_object(&object);
-        let mut out = Vec::new();
-        evaluate_k8s(&event, &[], &mut out);
-        out
-    }
 
     /// `kubectl patch deployment web -p '{"spec":{"template":{"metadata":{"annotations":
     /// {"admission.cloud.google.com/allow-unqualified-execute-user":"*"}}}}}'`, as the API server audits it.

@@ -93,6 +93,14 @@ impl Request<'_, '_> {
         &self.event.verb
     }
 
+    /// A user's write of an object's spec (create, update or patch, no subresource). Nodes are left
+    /// out: they only write mirror pods of their own static pods.
+    pub fn is_spec_write(&self) -> bool {
+        matches!(self.verb(), "create" | "update" | "patch")
+            && self.event.subresource().is_none()
+            && !self.event.is_node()
+    }
+
     /// The object's name: from `objectRef`, else (for a `create`) from the body.
     pub fn name(&self) -> Option<String> {
         self.event.name().map(str::to_owned).or_else(|| {
@@ -222,6 +230,16 @@ pub fn kind(resource: &str) -> &str {
         "events" => "event",
         other => other,
     }
+}
+
+/// Run the Kubernetes container-evasion rules alone on one audit event's JSON.
+#[cfg(test)]
+pub(super) fn run_k8s(text: &str) -> Vec<Detection> {
+    let object = crate::sources::json::Object::parse(text).expect("object");
+    let event = Event::from_object(&object);
+    let mut out = Vec::new();
+    evaluate_k8s(&event, &[], &mut out);
+    out
 }
 
 #[cfg(test)]
