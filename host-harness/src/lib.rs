@@ -9,4 +9,5 @@ pub mod fluent_bit_host;
 pub mod input;
 pub mod parquet_out;
 pub mod replay;
+pub mod sink;
 pub mod wasm_host;

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use blindspot_host::detector::{self, Detector, NativeDetector};
+use blindspot_host::parquet_out::ParquetSink;
 use blindspot_host::wasm_host::{self, LoadedPlugin};
 use blindspot_host::{expect, filter, replay};
 
@@ -157,12 +158,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut detector = load_detector(&plugin)?;
             let options = replay::ReplayOptions {
                 inputs,
-                out: out.clone(),
                 alerts_only,
                 batch_size: batch_size as usize,
                 progress: !quiet && std::io::stderr().is_terminal(),
             };
-            let summary = replay::replay(detector.as_mut(), &options, expectations.as_mut())?;
+            let sink = Box::new(ParquetSink::create(&out)?);
+            let summary = replay::replay(detector.as_mut(), sink, &options, expectations.as_mut())?;
             if !quiet {
                 print!("{}", summary.render(&out));
             }

@@ -13,11 +13,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::detector::{Detector, Input};
 use crate::expect::{EventFindings, Expectations};
 use crate::input::{self, Unit};
-use crate::parquet_out::{ParquetSink, Row};
+use crate::parquet_out::Row;
+use crate::sink::RowSink;
 
 pub struct ReplayOptions {
     pub inputs: Vec<PathBuf>,
-    pub out: PathBuf,
     pub alerts_only: bool,
     pub batch_size: usize,
     pub progress: bool,
@@ -92,7 +92,7 @@ struct Pending {
 
 struct Replayer<'a> {
     detector: &'a mut dyn Detector,
-    sink: ParquetSink,
+    sink: Box<dyn RowSink>,
     expectations: Option<&'a mut Expectations>,
     options: &'a ReplayOptions,
     pending: Vec<Pending>,
@@ -102,6 +102,7 @@ struct Replayer<'a> {
 
 pub fn replay(
     detector: &mut dyn Detector,
+    sink: Box<dyn RowSink>,
     options: &ReplayOptions,
     expectations: Option<&mut Expectations>,
 ) -> Result<Summary> {
@@ -121,7 +122,7 @@ pub fn replay(
     };
     let mut replayer = Replayer {
         detector,
-        sink: ParquetSink::create(&options.out)?,
+        sink,
         expectations,
         options,
         pending: Vec::with_capacity(options.batch_size),

@@ -11,6 +11,7 @@ use arrow::datatypes::DataType;
 use blindspot_host::detector::{Detector, Input, NativeDetector};
 use blindspot_host::expect::Expectations;
 use blindspot_host::input;
+use blindspot_host::parquet_out::ParquetSink;
 use blindspot_host::replay::{ReplayOptions, replay};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -46,12 +47,12 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
     let mut expectations = Expectations::load(&common::testdata("")).expect("expectations");
     let options = ReplayOptions {
         inputs: vec![common::testdata("")],
-        out: out.clone(),
         alerts_only: false,
         batch_size: 7,
         progress: false,
     };
-    let summary = replay(&mut detector, &options, Some(&mut expectations)).expect("replay");
+    let sink = Box::new(ParquetSink::create(&out).expect("sink"));
+    let summary = replay(&mut detector, sink, &options, Some(&mut expectations)).expect("replay");
     let report = expectations.compare();
     assert_eq!(report.mismatches, 0, "{}", report.text);
     assert!(summary.events > 100, "{summary:?}");
