@@ -41,6 +41,8 @@ pub trait Detector {
     fn configure(&mut self, config: &str) -> Result<std::result::Result<(), ConfigRejected>>;
     /// One outcome per input, in order.
     fn process(&mut self, batch: Vec<Input>) -> Result<Vec<EventOutcome>>;
+    /// Correlation findings completed by event time since the last call; hosts call it after `process`.
+    fn drain(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn rules(&mut self) -> Result<Vec<RuleEntry>>;
 }
@@ -70,6 +72,10 @@ impl Detector for NativeDetector {
                 })
             })
             .collect())
+    }
+
+    fn drain(&mut self) -> Result<Vec<EnrichedEvent>> {
+        Ok(self.engine.drain())
     }
 
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>> {

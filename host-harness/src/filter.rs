@@ -66,12 +66,8 @@ pub fn run(
             break;
         }
     }
-    for event in detector.flush()? {
-        let outcome: EventOutcome = Ok(vec![event]);
-        output.write_all(&enrichment_json::render(b"{}", &outcome, None))?;
-        output.write_all(b"\n")?;
-        counts.written += 1;
-    }
+    let flushed = detector.flush()?;
+    write_correlation_events(flushed, output, options, &mut counts)?;
     output.flush()?;
     Ok(counts)
 }
@@ -101,6 +97,27 @@ fn write_batch(
             continue;
         }
         output.write_all(&enrichment_json::render(line, outcome, None))?;
+        output.write_all(b"\n")?;
+        counts.written += 1;
+    }
+    let drained = detector.drain()?;
+    write_correlation_events(drained, output, options, counts)
+}
+
+/// Correlation findings are lines of their own: `{"blindspot": ...}` with no original record.
+fn write_correlation_events(
+    events: Vec<blindspot_plugin::model::EnrichedEvent>,
+    output: &mut dyn Write,
+    options: &FilterOptions,
+    counts: &mut FilterCounts,
+) -> Result<()> {
+    for event in events {
+        let outcome: EventOutcome = Ok(vec![event]);
+        if options.alerts_only && !enrichment_json::is_alert(&outcome) {
+            counts.dropped += 1;
+            continue;
+        }
+        output.write_all(&enrichment_json::render(b"{}", &outcome, None))?;
         output.write_all(b"\n")?;
         counts.written += 1;
     }

@@ -23,7 +23,7 @@ pub struct ReplayOptions {
     pub progress: bool,
 }
 
-/// What a run did. `rows_written = events + error_rows + flush_events - rows_filtered`.
+/// What a run did. `rows_written = events + error_rows + correlation_events - rows_filtered`.
 #[derive(Debug, Default)]
 pub struct Summary {
     pub files: u64,
@@ -31,7 +31,7 @@ pub struct Summary {
     pub bytes: u64,
     pub events: u64,
     pub error_rows: u64,
-    pub flush_events: u64,
+    pub correlation_events: u64,
     pub rows_filtered: u64,
     pub rows_written: u64,
     pub alerts: u64,
@@ -45,14 +45,14 @@ impl Summary {
     pub fn render(&self, out: &Path) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         let mut text = format!(
-            "replayed {} file(s): {} input unit(s), {} event(s), {} error row(s), {} end-of-stream event(s)\n\
+            "replayed {} file(s): {} input unit(s), {} event(s), {} error row(s), {} correlation event(s)\n\
              wrote {} row(s) to {}{}\n\
              alerts: {} (suppressed findings: {})\n",
             self.files,
             self.units,
             self.events,
             self.error_rows,
-            self.flush_events,
+            self.correlation_events,
             self.rows_written,
             out.display(),
             if self.rows_filtered > 0 {
@@ -134,10 +134,7 @@ pub fn replay(
     }
     replayer.run_batch()?;
     let flushed = replayer.detector.flush()?;
-    for event in flushed {
-        replayer.summary.flush_events += 1;
-        replayer.write_event(Arc::from(""), 0, None, event)?;
-    }
+    replayer.write_correlation_events(flushed)?;
     replayer.progress.finish_and_clear();
     let Replayer {
         sink, mut summary, ..
@@ -146,15 +143,15 @@ pub fn replay(
     summary.files = files.len() as u64;
     summary.elapsed = started.elapsed();
     let expected_rows =
-        summary.events + summary.error_rows + summary.flush_events - summary.rows_filtered;
+        summary.events + summary.error_rows + summary.correlation_events - summary.rows_filtered;
     if summary.rows_written != expected_rows {
         bail!(
-            "row accounting failed: wrote {} rows, expected {} (events {} + errors {} + end-of-stream {} - filtered {})",
+            "row accounting failed: wrote {} rows, expected {} (events {} + errors {} + correlation {} - filtered {})",
             summary.rows_written,
             expected_rows,
             summary.events,
             summary.error_rows,
-            summary.flush_events,
+            summary.correlation_events,
             summary.rows_filtered
         );
     }
@@ -251,6 +248,17 @@ impl Replayer<'_> {
             }
         }
         self.progress.set_position(self.summary.events);
+        let drained = self.detector.drain()?;
+        self.write_correlation_events(drained)
+    }
+
+    /// Synthetic events from correlation (drained mid-stream or flushed at the end): rows of their own,
+    /// with no input position.
+    fn write_correlation_events(&mut self, events: Vec<EnrichedEvent>) -> Result<()> {
+        for event in events {
+            self.summary.correlation_events += 1;
+            self.write_event(Arc::from(""), 0, None, event)?;
+        }
         Ok(())
     }
 

@@ -192,6 +192,15 @@ impl Detector for WasmDetector {
             .collect())
     }
 
+    fn drain(&mut self) -> Result<Vec<EnrichedEvent>> {
+        Ok(self
+            .bindings
+            .call_drain(&mut self.store)?
+            .into_iter()
+            .map(event_from_wit)
+            .collect())
+    }
+
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>> {
         Ok(self
             .bindings

@@ -59,7 +59,7 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
     assert!(summary.alerts > 40, "{summary:?}");
     assert_eq!(
         summary.rows_written,
-        summary.events + summary.error_rows + summary.flush_events
+        summary.events + summary.error_rows + summary.correlation_events
     );
 
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&out).expect("output"))

@@ -65,6 +65,10 @@ impl Guest for Component {
         })
     }
 
+    fn drain() -> Vec<wit::EnrichedEvent> {
+        ENGINE.with_borrow_mut(|engine| engine.drain().into_iter().map(event_to_wit).collect())
+    }
+
     fn flush() -> Vec<wit::EnrichedEvent> {
         ENGINE.with_borrow_mut(|engine| engine.flush().into_iter().map(event_to_wit).collect())
     }

@@ -69,7 +69,12 @@ impl Engine {
         Ok(events)
     }
 
-    /// End of stream. No rule needs it yet; correlation will.
+    /// Correlation findings completed by event time since the last call.
+    pub fn drain(&mut self) -> Vec<EnrichedEvent> {
+        Vec::new()
+    }
+
+    /// End of stream: everything not yet drained, and what closing every open window completes.
     pub fn flush(&mut self) -> Vec<EnrichedEvent> {
         Vec::new()
     }
