@@ -73,6 +73,18 @@ impl Guest for Component {
         ENGINE.with_borrow_mut(|engine| engine.flush().into_iter().map(event_to_wit).collect())
     }
 
+    fn stats() -> wit::StateStats {
+        ENGINE.with_borrow(|engine| {
+            let stats = engine.stats();
+            wit::StateStats {
+                tracked: stats.tracked,
+                evicted: stats.evicted,
+                late_events: stats.late_events,
+                emitted: stats.emitted,
+            }
+        })
+    }
+
     fn rules() -> Vec<wit::RuleInfo> {
         ENGINE.with_borrow(|engine| {
             engine

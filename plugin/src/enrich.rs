@@ -2,7 +2,7 @@
 //! with which tool), configuration (rule switches, severity overrides, suppressions) and the response
 //! steps every finding carries.
 
-use crate::config::Config;
+use crate::config::{Config, Scope, Verdict};
 use crate::model::{Finding, Normalized, Outcome};
 use crate::rules::Detection;
 
@@ -83,6 +83,8 @@ pub struct Context<'e> {
     pub failure: Option<String>,
     /// The principal is an account's root or owner identity.
     pub root: bool,
+    /// Cluster, namespace and the event body, for scoped suppressions and change tickets.
+    pub scope: Scope<'e>,
 }
 
 /// Turn one detection into a finding, or nothing when configuration switched its rule off.
@@ -111,6 +113,20 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
         confidence += 5;
         reasons.push("made by the account's root user, which routine administration avoids".into());
     }
+    if let Some(principal) = fields.principal.as_deref()
+        && config
+            .break_glass_principals
+            .iter()
+            .any(|p| p.matches(principal))
+    {
+        // Break-glass identities exist for emergencies; monitoring changes by one are either part
+        // of a declared incident or a stolen emergency credential.
+        severity = severity.raised();
+        confidence += 10;
+        reasons.push(format!(
+            "made by {principal}, a configured break-glass identity reserved for emergencies"
+        ));
+    }
     if let Some(principal) = &fields.principal {
         let mut who = format!("by {principal}");
         if let Some(ip) = &fields.source_ip {
@@ -126,11 +142,42 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
         reasons.push(who);
     }
 
-    let suppression = config
-        .suppressions
-        .iter()
-        .find(|s| s.matches(rule.id, fields))
-        .map(|s| format!("suppression {:?}: {}", s.name, s.reason));
+    if !config.trusted_networks.is_empty()
+        && let Some(ip) = fields.source_ip.as_deref()
+        && let Ok(addr) = ip.parse::<std::net::IpAddr>()
+    {
+        if config.trusted_networks.iter().any(|n| n.contains(&addr)) {
+            confidence -= 5;
+            reasons.push(format!("from {ip}, inside the configured trusted networks"));
+        } else {
+            confidence += 10;
+            reasons.push(format!(
+                "from {ip}, outside the configured trusted networks"
+            ));
+        }
+    }
+
+    let mut suppression = None;
+    let mut near_miss = None;
+    for candidate in &config.suppressions {
+        match candidate.verdict(rule.id, fields, &context.scope) {
+            Verdict::Suppressed(why) => {
+                suppression = Some(why);
+                break;
+            }
+            Verdict::NearMiss(why) => {
+                near_miss.get_or_insert(why);
+            }
+            Verdict::NoMatch => {}
+        }
+    }
+    if suppression.is_none()
+        && let Some(why) = near_miss
+    {
+        // Either a benign change that slipped its allow-list (fix the configuration) or someone
+        // imitating the benign pattern: both deserve a look, so confidence is not lowered.
+        reasons.push(why);
+    }
 
     Some(Finding {
         rule_id: rule.id.to_owned(),

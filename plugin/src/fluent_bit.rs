@@ -80,13 +80,19 @@ unsafe fn filter(
     let record = unsafe { bytes(record, record_len) };
     FILTER.with_borrow_mut(|slot| {
         let filter = slot.get_or_insert_with(Filter::load);
-        let outcome = filter.engine.process_one(&RawEvent {
+        let mut outcome = filter.engine.process_one(&RawEvent {
             data: record,
             // Tags name pipeline routes, not shapes: a `cloudtrail.*` route also carries health checks
             // and other records, so detection is left to the event's shape.
             source_hint: None,
             tag: std::str::from_utf8(tag).ok(),
         });
+        // The filter returns one record per record, so correlation findings that this record's event
+        // time completed ride along as extra entries of its `blindspot.events`. An unreadable record
+        // carries none: they wait for the next readable one.
+        if let Ok(events) = &mut outcome {
+            events.extend(filter.engine.drain());
+        }
         filter.output.clear();
         if !alerts_only || enrichment_json::is_alert(&outcome) {
             filter.output =

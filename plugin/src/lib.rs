@@ -9,11 +9,13 @@
 //! harness's native engine.
 
 pub mod config;
+pub mod correlation;
 pub mod engine;
 pub mod enrich;
 pub mod enrichment_json;
 pub mod model;
 pub mod rules;
+pub mod sanitize;
 pub mod sources;
 
 #[cfg(all(target_arch = "wasm32", target_env = "p2"))]

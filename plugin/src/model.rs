@@ -221,6 +221,15 @@ pub struct RawEvent<'a> {
 /// The outcome for one input.
 pub type EventOutcome = Result<Vec<EnrichedEvent>, ParseError>;
 
+/// Counters of the engine's bounded correlation state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StateStats {
+    pub tracked: u64,
+    pub evicted: u64,
+    pub late_events: u64,
+    pub emitted: u64,
+}
+
 /// A rule's catalogue entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleInfo {

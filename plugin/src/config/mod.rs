@@ -2,6 +2,9 @@
 //! Parsing is strict: unknown keys, unknown rule ids and malformed patterns are rejected with the path
 //! of the offending key, because a typo in an allow-list must not silently widen or narrow it.
 
+pub mod tickets;
+pub mod windows;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -9,8 +12,13 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use wildmatch::WildMatch;
 
+use crate::correlation::network::{self, NetworkDocument, NetworkSettings};
+use crate::correlation::settings::{CorrelationDocument, CorrelationSettings};
 use crate::model::{Normalized, Severity};
 use crate::rules;
+use crate::sources::json::Object;
+use tickets::{TicketDocument, TicketScheme};
+use windows::{MaintenanceWindow, WindowDocument};
 
 /// A configuration document was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,7 +30,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
         ConfigError {
             path: path.into(),
             message: message.into(),
@@ -30,7 +38,9 @@ impl ConfigError {
     }
 }
 
+/// The blindspot configuration document (see docs/configuration.md).
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct Document {
     #[serde(default)]
@@ -41,9 +51,24 @@ struct Document {
     aws_used_regions: Vec<String>,
     #[serde(default)]
     agents: Vec<rules::container_evasion::agents::AgentDocument>,
+    #[serde(default)]
+    maintenance_windows: Vec<WindowDocument>,
+    #[serde(default)]
+    change_tickets: Vec<TicketDocument>,
+    /// Networks changes normally come from (offices, VPN, CI runners); a finding from elsewhere says so.
+    #[serde(default)]
+    trusted_networks: Vec<String>,
+    /// Emergency identities that routine work never uses: any finding by one is raised.
+    #[serde(default)]
+    break_glass_principals: Vec<String>,
+    #[serde(default)]
+    correlation: CorrelationDocument,
+    #[serde(default)]
+    network: NetworkDocument,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RuleDocument {
     enabled: Option<bool>,
@@ -51,6 +76,7 @@ struct RuleDocument {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct SuppressionDocument {
     name: String,
@@ -65,6 +91,17 @@ struct SuppressionDocument {
     source_ips: Vec<String>,
     #[serde(default)]
     accounts: Vec<String>,
+    /// Kubernetes cluster names (as the audit source names them: EKS/AKS/GKE cluster).
+    #[serde(default)]
+    clusters: Vec<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    /// Names of `maintenance_windows`; the event time must fall inside one of them.
+    #[serde(default)]
+    windows: Vec<String>,
+    /// Names of `change_tickets` schemes; the event must carry a valid id of one of them.
+    #[serde(default)]
+    tickets: Vec<String>,
 }
 
 /// Per-rule settings.
@@ -84,26 +121,140 @@ pub struct Suppression {
     user_agents: Vec<WildMatch>,
     source_ips: Vec<IpNet>,
     accounts: Vec<WildMatch>,
+    clusters: Vec<WildMatch>,
+    namespaces: Vec<WildMatch>,
+    windows: Vec<MaintenanceWindow>,
+    tickets: Vec<TicketScheme>,
+}
+
+/// What the event offers beyond its normalised fields, for suppressions scoped to Kubernetes objects
+/// or needing a ticket id from the event body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'e> {
+    pub cluster: Option<&'e str>,
+    pub namespace: Option<&'e str>,
+    pub event: Option<&'e Object<'e>>,
+}
+
+/// How a suppression relates to one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every criterion holds: the finding is suppressed; the text says why (and with which window or
+    /// ticket).
+    Suppressed(String),
+    /// The suppression covers the rule and all criteria but one hold: worth telling the analyst,
+    /// since it is either a benign change that slipped the allow-list or someone imitating one.
+    NearMiss(String),
+    NoMatch,
 }
 
 impl Suppression {
     /// Whether the suppression covers this rule and event. Within a criterion any pattern may match;
     /// across criteria all must.
     pub fn matches(&self, rule_id: &str, fields: &Normalized) -> bool {
-        fn any(patterns: &[WildMatch], value: Option<&str>) -> bool {
-            patterns.is_empty() || value.is_some_and(|v| patterns.iter().any(|p| p.matches(v)))
-        }
-        any(&self.rules, Some(rule_id))
-            && any(&self.principals, fields.principal.as_deref())
-            && any(&self.user_agents, fields.user_agent.as_deref())
-            && any(&self.accounts, fields.account.as_deref())
-            && (self.source_ips.is_empty()
-                || fields
-                    .source_ip
-                    .as_deref()
-                    .and_then(|ip| ip.parse::<IpAddr>().ok())
-                    .is_some_and(|ip| self.source_ips.iter().any(|net| net.contains(&ip))))
+        matches!(
+            self.verdict(rule_id, fields, &Scope::default()),
+            Verdict::Suppressed(_)
+        )
     }
+
+    pub fn verdict(&self, rule_id: &str, fields: &Normalized, scope: &Scope<'_>) -> Verdict {
+        if !self.rules.is_empty() && !self.rules.iter().any(|p| p.matches(rule_id)) {
+            return Verdict::NoMatch;
+        }
+        let mut failed: Vec<String> = Vec::new();
+        let mut held = 0;
+        let mut evidence: Vec<String> = Vec::new();
+        let mut check = |criterion: Option<Result<Option<String>, String>>| match criterion {
+            None => {}
+            Some(Ok(detail)) => {
+                held += 1;
+                evidence.extend(detail);
+            }
+            Some(Err(why)) => failed.push(why),
+        };
+        check(patterns(
+            "principal",
+            &self.principals,
+            fields.principal.as_deref(),
+        ));
+        check(patterns(
+            "user agent",
+            &self.user_agents,
+            fields.user_agent.as_deref(),
+        ));
+        check(patterns(
+            "account",
+            &self.accounts,
+            fields.account.as_deref(),
+        ));
+        check(patterns("cluster", &self.clusters, scope.cluster));
+        check(patterns("namespace", &self.namespaces, scope.namespace));
+        if !self.source_ips.is_empty() {
+            let ip = fields.source_ip.as_deref();
+            let inside = ip
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .is_some_and(|ip| self.source_ips.iter().any(|net| net.contains(&ip)));
+            check(Some(if inside {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "source IP {} is outside its ranges",
+                    ip.unwrap_or("(none recorded)")
+                ))
+            }));
+        }
+        if !self.windows.is_empty() {
+            let inside = fields
+                .event_time
+                .and_then(|t| self.windows.iter().find(|w| w.contains(t)));
+            check(Some(match inside {
+                Some(window) => Ok(Some(format!("inside {}", window.describe()))),
+                None => Err("the event time is outside its maintenance windows".to_owned()),
+            }));
+        }
+        if !self.tickets.is_empty() {
+            let ticket = self
+                .tickets
+                .iter()
+                .find_map(|t| t.find(scope.event, fields).map(|id| (t, id)));
+            check(Some(match ticket {
+                Some((scheme, id)) => Ok(Some(format!("change ticket {id} ({})", scheme.name))),
+                None => Err("the event carries no valid change-ticket id".to_owned()),
+            }));
+        }
+        let header = format!("suppression {:?}", self.name);
+        match failed.len() {
+            0 => {
+                let detail = if evidence.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", evidence.join("; "))
+                };
+                Verdict::Suppressed(format!("{header}: {}{detail}", self.reason))
+            }
+            1 if held > 0 => {
+                Verdict::NearMiss(format!("{header} nearly matched: {}", failed.concat()))
+            }
+            _ => Verdict::NoMatch,
+        }
+    }
+}
+
+/// A glob criterion: `None` when the suppression does not use it.
+fn patterns(
+    what: &str,
+    patterns: &[WildMatch],
+    value: Option<&str>,
+) -> Option<Result<Option<String>, String>> {
+    if patterns.is_empty() {
+        return None;
+    }
+    Some(match value {
+        Some(v) if patterns.iter().any(|p| p.matches(v)) => Ok(None),
+        Some(v) => Err(format!("{what} {v:?} is not in its list")),
+        None => Err(format!("the event names no {what}")),
+    })
 }
 
 /// The active configuration.
@@ -115,6 +266,18 @@ pub struct Config {
     pub aws_used_regions: Vec<String>,
     /// Security and telemetry agents beyond the built-in catalogue.
     pub agents: Vec<rules::container_evasion::agents::CustomAgent>,
+    pub trusted_networks: Vec<IpNet>,
+    pub break_glass_principals: Vec<WildMatch>,
+    pub correlation: CorrelationSettings,
+    /// Collectors and windows of the flow-log rules.
+    pub network: NetworkSettings,
+}
+
+/// The configuration document's JSON Schema (draft 2020-12), from the same types `configure` parses.
+#[cfg(feature = "schema")]
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Document);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 impl Config {
@@ -161,17 +324,39 @@ impl Config {
                 },
             );
         }
+        let windows = windows::validate(document.maintenance_windows)?;
+        let tickets = tickets::validate(document.change_tickets)?;
         let mut suppressions = Vec::new();
         for (i, doc) in document.suppressions.into_iter().enumerate() {
-            suppressions.push(suppression(i, doc)?);
+            suppressions.push(suppression(i, doc, &windows, &tickets)?);
         }
         let aws_used_regions = aws_regions(document.aws_used_regions)?;
         let agents = rules::container_evasion::agents::validate(document.agents)?;
+        let trusted_networks = networks("trusted_networks", &document.trusted_networks)?;
+        for (i, pattern) in document.break_glass_principals.iter().enumerate() {
+            if pattern.trim().is_empty() || pattern.trim() == "*" {
+                return Err(ConfigError::at(
+                    format!("break_glass_principals[{i}]"),
+                    "must name identities, not match everyone",
+                ));
+            }
+        }
+        let break_glass_principals = document
+            .break_glass_principals
+            .iter()
+            .map(|p| WildMatch::new(p))
+            .collect();
+        let correlation = CorrelationSettings::validate(document.correlation)?;
+        let network = network::validate(document.network)?;
         Ok(Config {
             rules,
             suppressions,
             aws_used_regions,
             agents,
+            trusted_networks,
+            break_glass_principals,
+            correlation,
+            network,
         })
     }
 
@@ -216,7 +401,56 @@ fn aws_regions(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
     Ok(names)
 }
 
-fn suppression(i: usize, doc: SuppressionDocument) -> Result<Suppression, ConfigError> {
+/// CIDR ranges or single addresses.
+fn networks(path: &str, texts: &[String]) -> Result<Vec<IpNet>, ConfigError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(j, text)| {
+            text.parse::<IpNet>()
+                .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::at(
+                        format!("{path}[{j}]"),
+                        format!("{text:?} is not an IP address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Resolve names a suppression refers to.
+fn named<T: Clone>(
+    path: &str,
+    names: &[String],
+    declared: &[T],
+    name_of: impl Fn(&T) -> &str,
+    section: &str,
+) -> Result<Vec<T>, ConfigError> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            declared
+                .iter()
+                .find(|d| name_of(d) == name)
+                .cloned()
+                .ok_or_else(|| {
+                    ConfigError::at(
+                        format!("{path}[{j}]"),
+                        format!("no {section} entry is named {name:?}"),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn suppression(
+    i: usize,
+    doc: SuppressionDocument,
+    windows: &[MaintenanceWindow],
+    tickets: &[TicketScheme],
+) -> Result<Suppression, ConfigError> {
     let path = format!("suppressions[{i}]");
     if doc.name.trim().is_empty() {
         return Err(ConfigError::at(format!("{path}.name"), "must not be empty"));
@@ -231,10 +465,15 @@ fn suppression(i: usize, doc: SuppressionDocument) -> Result<Suppression, Config
         && doc.user_agents.is_empty()
         && doc.source_ips.is_empty()
         && doc.accounts.is_empty()
+        && doc.clusters.is_empty()
+        && doc.namespaces.is_empty()
+        && doc.windows.is_empty()
+        && doc.tickets.is_empty()
     {
         return Err(ConfigError::at(
             path,
-            "names no principals, user_agents, source_ips or accounts: it would suppress every finding",
+            "names no principals, user_agents, source_ips, accounts, clusters, namespaces, windows or \
+             tickets: it would suppress every finding",
         ));
     }
     for (j, pattern) in doc.rules.iter().enumerate() {
@@ -246,26 +485,32 @@ fn suppression(i: usize, doc: SuppressionDocument) -> Result<Suppression, Config
             ));
         }
     }
-    let mut source_ips = Vec::new();
-    for (j, text) in doc.source_ips.iter().enumerate() {
-        let net = text
-            .parse::<IpNet>()
-            .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-            .map_err(|_| {
-                ConfigError::at(
-                    format!("{path}.source_ips[{j}]"),
-                    format!("{text:?} is not an IP address or CIDR range"),
-                )
-            })?;
-        source_ips.push(net);
-    }
+    let source_ips = networks(&format!("{path}.source_ips"), &doc.source_ips)?;
+    let windows = named(
+        &format!("{path}.windows"),
+        &doc.windows,
+        windows,
+        |w| w.name.as_str(),
+        "maintenance_windows",
+    )?;
+    let tickets = named(
+        &format!("{path}.tickets"),
+        &doc.tickets,
+        tickets,
+        |t| t.name.as_str(),
+        "change_tickets",
+    )?;
     let patterns = |list: &[String]| list.iter().map(|p| WildMatch::new(p)).collect();
     Ok(Suppression {
         rules: patterns(&doc.rules),
         principals: patterns(&doc.principals),
         user_agents: patterns(&doc.user_agents),
         accounts: patterns(&doc.accounts),
+        clusters: patterns(&doc.clusters),
+        namespaces: patterns(&doc.namespaces),
         source_ips,
+        windows,
+        tickets,
         name: doc.name,
         reason: doc.reason,
     })

@@ -1,0 +1,272 @@
+//! Family 5, first pattern: one principal, several monitoring-evasion moves, one window. Each move
+//! alerts on its own; the sequence is the finding a human must see first, so it is emitted once per
+//! window, when event time closes the window, listing every move.
+
+use std::collections::BTreeSet;
+
+use super::bounded::BoundedMap;
+use super::clock::EventClock;
+use super::settings::{CorrelationSettings, MAX_MOVES_LISTED};
+use super::synthetic;
+use crate::config::Config;
+use crate::model::{EnrichedEvent, Normalized, Severity, SourceKind};
+use crate::rules::Detection;
+use crate::rules::sequences::EVASION_SEQUENCE;
+
+/// One monitoring-evasion finding, as the sequence remembers it.
+#[derive(Debug, Clone)]
+struct Move {
+    time: i64,
+    rule_id: String,
+    target: Option<String>,
+    source: SourceKind,
+    event_id: Option<String>,
+    account: Option<String>,
+    source_ip: Option<String>,
+    severity: Severity,
+}
+
+#[derive(Debug)]
+struct Episode {
+    start: i64,
+    moves: Vec<Move>,
+    /// Moves beyond `MAX_MOVES_LISTED`, counted only.
+    unlisted: u64,
+    /// Distinct (rule, target) pairs, so one change repeated by a retrying client counts once.
+    distinct: BTreeSet<(String, Option<String>)>,
+}
+
+#[derive(Debug)]
+pub struct Sequences {
+    open: BoundedMap<String, Episode>,
+    /// Closing deadlines → principal, so closing costs nothing until a deadline passes.
+    deadlines: BTreeSet<(i64, String)>,
+}
+
+impl Sequences {
+    pub fn new(settings: &CorrelationSettings) -> Sequences {
+        Sequences {
+            open: BoundedMap::new(settings.max_principals),
+            deadlines: BTreeSet::new(),
+        }
+    }
+
+    pub fn tracked(&self) -> usize {
+        self.open.len()
+    }
+
+    pub fn evicted(&self) -> u64 {
+        self.open.evicted()
+    }
+
+    /// Remember the event's unsuppressed monitoring-evasion findings.
+    pub fn observe(
+        &mut self,
+        event: &EnrichedEvent,
+        config: &Config,
+        out: &mut Vec<EnrichedEvent>,
+    ) {
+        let settings = &config.correlation;
+        let fields = &event.fields;
+        let (Some(principal), Some(time)) = (fields.principal.as_deref(), fields.event_time) else {
+            return;
+        };
+        let moves: Vec<Move> = event
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppression.is_none()
+                    && f.severity >= Severity::Medium
+                    && !f.rule_id.starts_with("sequence.")
+            })
+            .map(|f| Move {
+                time,
+                rule_id: f.rule_id.clone(),
+                target: fields.target.clone(),
+                source: event.source,
+                event_id: fields.event_id.clone(),
+                account: fields.account.clone(),
+                source_ip: fields.source_ip.clone(),
+                severity: f.severity,
+            })
+            .collect();
+        if moves.is_empty() {
+            return;
+        }
+        let key = principal.to_owned();
+        // A move after the principal's open window ends starts a new window; the old one is complete.
+        if self
+            .open
+            .get(&key)
+            .is_some_and(|episode| time > episode.start + settings.window)
+            && let Some(episode) = self.open.remove(&key)
+        {
+            self.deadlines
+                .remove(&(episode.start + settings.window, key.clone()));
+            emit(&key, episode, false, config, out);
+        }
+        let mut created = false;
+        let episode = self.open.touch_or_insert_with(key.clone(), || {
+            created = true;
+            Episode {
+                start: time,
+                moves: Vec::new(),
+                unlisted: 0,
+                distinct: BTreeSet::new(),
+            }
+        });
+        // An out-of-order move (within tolerance) may predate the window's first move.
+        let old_start = episode.start;
+        episode.start = episode.start.min(time);
+        for m in moves {
+            // Repeats of one change (a retrying client, a duplicated delivery) are listed once.
+            if !episode
+                .distinct
+                .insert((m.rule_id.clone(), m.target.clone()))
+            {
+                continue;
+            }
+            if episode.moves.len() < MAX_MOVES_LISTED {
+                episode.moves.push(m);
+            } else {
+                episode.unlisted += 1;
+            }
+        }
+        let new_start = episode.start;
+        if !created {
+            self.deadlines
+                .remove(&(old_start + settings.window, key.clone()));
+        }
+        self.deadlines.insert((new_start + settings.window, key));
+        // At the cap the least recently active principal's window is closed early rather than lost.
+        if let Some((evicted_key, episode)) = self.open.take_evicted() {
+            self.deadlines
+                .remove(&(episode.start + settings.window, evicted_key.clone()));
+            emit(&evicted_key, episode, true, config, out);
+        }
+    }
+
+    /// Close every window the watermark has passed.
+    pub fn expire(&mut self, clock: &EventClock, config: &Config, out: &mut Vec<EnrichedEvent>) {
+        while let Some((deadline, _)) = self.deadlines.first() {
+            if !clock.has_passed(*deadline) {
+                break;
+            }
+            let Some((_, key)) = self.deadlines.pop_first() else {
+                break;
+            };
+            if let Some(episode) = self.open.remove(&key) {
+                emit(&key, episode, false, config, out);
+            }
+        }
+    }
+
+    /// End of stream: close every window.
+    pub fn close_all(&mut self, config: &Config, out: &mut Vec<EnrichedEvent>) {
+        while let Some((_, key)) = self.deadlines.pop_first() {
+            if let Some(episode) = self.open.remove(&key) {
+                emit(&key, episode, false, config, out);
+            }
+        }
+    }
+}
+
+/// The escalated finding, when the window holds enough distinct moves.
+fn emit(
+    principal: &str,
+    episode: Episode,
+    early: bool,
+    config: &Config,
+    out: &mut Vec<EnrichedEvent>,
+) {
+    let settings = &config.correlation;
+    if episode.distinct.len() < settings.min_moves {
+        return;
+    }
+    let mut moves = episode.moves;
+    moves.sort_by(|a, b| (a.time, &a.rule_id).cmp(&(b.time, &b.rule_id)));
+    let (Some(first), Some(last)) = (moves.first(), moves.last()) else {
+        return;
+    };
+    let sources: BTreeSet<&str> = moves.iter().map(|m| m.source.as_str()).collect();
+    let accounts: BTreeSet<&str> = moves.iter().filter_map(|m| m.account.as_deref()).collect();
+    let rules: BTreeSet<&str> = moves.iter().map(|m| m.rule_id.as_str()).collect();
+    let minutes = (last.time - first.time) / 60_000_000;
+    let fields = Normalized {
+        event_time: Some(last.time),
+        event_id: Some(format!(
+            "blindspot:sequence:{}:{}",
+            synthetic::time_id(episode.start),
+            principal
+        )),
+        provider: Some("blindspot".to_owned()),
+        account: (accounts.len() == 1).then(|| accounts.iter().map(|a| (*a).to_owned()).collect()),
+        principal: Some(principal.to_owned()),
+        source_ip: last.source_ip.clone(),
+        action: Some("blindspot.sequence.monitoring_evasion".to_owned()),
+        target: Some(format!(
+            "{} moves ({}) across {}",
+            episode.distinct.len(),
+            rules.iter().copied().collect::<Vec<_>>().join(", "),
+            sources.iter().copied().collect::<Vec<_>>().join(", ")
+        )),
+        outcome: crate::model::Outcome::Success,
+        ..Normalized::default()
+    };
+    let mut detection = Detection::new(&EVASION_SEQUENCE).reason(format!(
+        "{principal} made {} distinct monitoring-evasion changes within {minutes} minute(s) \
+         (window {} minutes) across {}",
+        episode.distinct.len(),
+        settings.window / 60_000_000,
+        sources.iter().copied().collect::<Vec<_>>().join(", ")
+    ));
+    for m in &moves {
+        detection = detection.reason(format!(
+            "{} {} {}{} ({}, event {})",
+            synthetic::rfc3339(m.time),
+            m.source.as_str(),
+            m.rule_id,
+            m.target
+                .as_deref()
+                .map(|t| format!(" on {t}"))
+                .unwrap_or_default(),
+            m.severity.as_str(),
+            m.event_id.as_deref().unwrap_or("without id")
+        ));
+    }
+    if episode.unlisted > 0 {
+        detection = detection.reason(format!(
+            "{} further move(s) in the window are not listed",
+            episode.unlisted
+        ));
+    }
+    if early {
+        detection = detection.reason(
+            "emitted before its window closed: the correlation state reached its principal cap \
+             (correlation.max_principals) and this was the least recently active sequence",
+        );
+    }
+    if accounts.len() > 1 {
+        detection = detection.reason(format!(
+            "spans {} accounts/projects/clusters: {}",
+            accounts.len(),
+            accounts.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let related: Vec<String> = moves.iter().filter_map(|m| m.event_id.clone()).collect();
+    let detection = detection.scope(format!(
+        "every resource the listed events changed, from {} onwards; each listed finding has its own \
+         restore step",
+        synthetic::rfc3339(first.time)
+    ));
+    if let Some(event) =
+        synthetic::event(sequence_source(&moves), fields, detection, related, config)
+    {
+        out.push(event);
+    }
+}
+
+/// The source of the sequence's first move names the row; the target lists them all.
+fn sequence_source(moves: &[Move]) -> SourceKind {
+    moves.first().map_or(SourceKind::Unknown, |m| m.source)
+}
