@@ -1,14 +1,16 @@
 //! The engine: configuration, per-input processing and end-of-stream. Both the wasm component and
 //! native callers (tests, benchmarks, the harness's `--engine native`) drive this type.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Scope};
+use crate::correlation::Correlator;
 use crate::enrich::{self, Context};
 use crate::model::{
     EnrichedEvent, EventOutcome, ParseError, ParseErrorKind, RawEvent, RuleInfo, SourceKind,
+    StateStats,
 };
 use crate::rules;
+use crate::sources;
 use crate::sources::envelope::{self, Inner, Position};
-use crate::sources::{self, Decoded};
 
 /// Inputs larger than this are refused with `too-large` rather than parsed.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -16,6 +18,11 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Default)]
 pub struct Engine {
     config: Config,
+    correlator: Correlator,
+    /// AWS flow-log custom formats announced by header lines, per input tag (bounded).
+    flow_formats: sources::flow_log::Formats,
+    /// Counters of the streams already flushed.
+    retired: StateStats,
 }
 
 impl Engine {
@@ -24,8 +31,10 @@ impl Engine {
     }
 
     /// Replace the configuration; on error the previous one stays active.
+    /// Correlation state starts afresh: its windows and caps come from the configuration.
     pub fn configure(&mut self, document: &str) -> Result<(), ConfigError> {
         self.config = Config::parse(document)?;
+        self.correlator = Correlator::new(&self.config);
         Ok(())
     }
 
@@ -71,44 +80,83 @@ impl Engine {
 
     /// Correlation findings completed by event time since the last call.
     pub fn drain(&mut self) -> Vec<EnrichedEvent> {
-        Vec::new()
+        let mut events = self.correlator.drain();
+        events.iter_mut().for_each(crate::sanitize::event);
+        events
+    }
+
+    /// Counters of the correlation state since the engine was created.
+    pub fn stats(&self) -> StateStats {
+        let now = self.correlator.stats();
+        StateStats {
+            tracked: now.tracked,
+            evicted: self.retired.evicted + now.evicted + self.flow_formats.evictions(),
+            late_events: self.retired.late_events + now.late_events,
+            emitted: self.retired.emitted + now.emitted,
+        }
     }
 
     /// End of stream: everything not yet drained, and what closing every open window completes.
+    /// What follows is a new stream: correlation state and history start afresh, so a stream's
+    /// findings never depend on what the engine saw before it.
     pub fn flush(&mut self) -> Vec<EnrichedEvent> {
-        Vec::new()
+        let mut events = self.correlator.flush(&self.config);
+        events.iter_mut().for_each(crate::sanitize::event);
+        let ended = self.correlator.stats();
+        self.retired.evicted += ended.evicted;
+        self.retired.late_events += ended.late_events;
+        self.retired.emitted += ended.emitted;
+        self.correlator = Correlator::new(&self.config);
+        events
     }
 
     fn enrich(
-        &self,
+        &mut self,
         position: Position<'_>,
         inner: Inner<'_, '_>,
         raw: &RawEvent<'_>,
     ) -> EnrichedEvent {
+        let object = match inner {
+            Inner::Object(object) => Some(object),
+            Inner::Text(_) => None,
+        };
         let mut decoded = match inner {
             Inner::Object(object) => sources::decode(object, raw.source_hint),
-            Inner::Text(_) => Decoded::unknown(),
+            Inner::Text(text) => {
+                sources::flow_log::decode_text(text, &mut self.flow_formats, raw.tag)
+            }
         };
         if decoded.fields.account.is_none() && decoded.source != SourceKind::Unknown {
             decoded.fields.account = position.account.map(str::to_owned);
         }
         let mut detections = Vec::new();
         rules::evaluate(&decoded, &self.config, &mut detections);
-        let context = Context {
-            fields: &decoded.fields,
-            failure: decoded.event.failure(),
-            root: decoded.event.is_root(),
+        let findings = if detections.is_empty() {
+            Vec::new()
+        } else {
+            let context = Context {
+                fields: &decoded.fields,
+                failure: decoded.event.failure(),
+                root: decoded.event.is_root(),
+                scope: Scope {
+                    event: object,
+                    ..decoded.event.scope()
+                },
+            };
+            detections
+                .into_iter()
+                .filter_map(|d| enrich::finding(d, &context, &self.config))
+                .collect()
         };
-        let findings = detections
-            .into_iter()
-            .filter_map(|d| enrich::finding(d, &context, &self.config))
-            .collect();
-        EnrichedEvent {
+        let mut event = EnrichedEvent {
             source: decoded.source,
             envelope_index: position.index,
             raw: position.raw.map(str::to_owned),
-            fields: decoded.fields,
+            fields: std::mem::take(&mut decoded.fields),
             findings,
-        }
+        };
+        self.correlator.observe(&decoded, &mut event, &self.config);
+        crate::sanitize::event(&mut event);
+        event
     }
 }

@@ -5,6 +5,8 @@
 pub mod audit_logging;
 pub mod compute_tampering;
 pub mod container_evasion;
+pub mod network;
+pub mod sequences;
 
 use crate::config::Config;
 use crate::model::{Outcome, RuleInfo, Severity, SourceKind};
@@ -126,6 +128,8 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
         .chain(compute_tampering::azure::RULES)
         .chain(compute_tampering::gcp::RULES)
         .chain(container_evasion::RULES)
+        .chain(network::RULES)
+        .chain(sequences::RULES)
         .copied()
 }
 
@@ -170,6 +174,8 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
         SourceEvent::DockerContainer(container) => {
             container_evasion::docker::evaluate_container(container, &config.agents, out);
         }
+        // Flow records are judged by correlation (`correlation::network`): alone they prove nothing.
+        SourceEvent::FlowLog(_) => {}
         SourceEvent::Unknown => {}
     }
 }

@@ -74,6 +74,18 @@ pub fn for_each_event(
                     ParseErrorKind::UnsupportedShape,
                     format!("a JSON {} is not an event object", json::kind_of(text)),
                 )),
+                // Flow logs are text lines, not JSON: passed on for the flow-log reader.
+                Err(_) if super::flow_log::may_be_text_line(text) => {
+                    visit(
+                        Position {
+                            index: 0,
+                            raw: None,
+                            account: None,
+                        },
+                        Inner::Text(text),
+                    );
+                    Ok(())
+                }
                 Err(e) => Err(invalid_json(e)),
             }
         }

@@ -6,6 +6,7 @@ pub mod azure_activity;
 pub mod docker_events;
 pub mod docker_inspect;
 pub mod envelope;
+pub mod flow_log;
 pub mod gcp_audit;
 pub mod json;
 pub mod k8s_audit;
@@ -26,6 +27,8 @@ pub enum SourceEvent<'a> {
     K8sAudit(k8s_audit::Event<'a>),
     DockerEvent(docker_events::EngineEvent<'a>),
     DockerContainer(docker_inspect::Container<'a>),
+    /// AWS VPC or GCP flow record, GCP firewall-rule log entry, or an AWS custom-format header line.
+    FlowLog(flow_log::FlowRecord<'a>),
     /// No known shape: passed through with no findings.
     Unknown,
 }
@@ -105,6 +108,7 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 event: SourceEvent::DockerEvent(event),
             }
         }
+        Some(SourceKind::FlowLog) => flow_log::from_object(object),
         _ => Decoded::unknown(),
     }
 }
@@ -127,6 +131,9 @@ fn detect(object: &Object<'_>) -> Option<SourceKind> {
     if gcp_audit::matches(object) {
         return Some(SourceKind::GcpAudit);
     }
+    if flow_log::matches(object) {
+        return Some(SourceKind::FlowLog);
+    }
     None
 }
 
@@ -147,7 +154,20 @@ impl SourceEvent<'_> {
             SourceEvent::GcpAudit(entry) => entry.failure(),
             SourceEvent::K8sAudit(event) => event.failure(),
             SourceEvent::DockerEvent(_) | SourceEvent::DockerContainer(_) => None,
+            SourceEvent::FlowLog(_) => None,
             SourceEvent::Unknown => None,
+        }
+    }
+
+    /// The Kubernetes cluster and namespace the event concerns, for suppressions scoped to them.
+    pub fn scope(&self) -> crate::config::Scope<'_> {
+        match self {
+            SourceEvent::K8sAudit(event) => crate::config::Scope {
+                cluster: event.cluster.as_deref(),
+                namespace: event.object.namespace.as_deref(),
+                event: None,
+            },
+            _ => crate::config::Scope::default(),
         }
     }
 
@@ -159,6 +179,7 @@ impl SourceEvent<'_> {
             SourceEvent::K8sAudit(_)
             | SourceEvent::DockerEvent(_)
             | SourceEvent::DockerContainer(_) => false,
+            SourceEvent::FlowLog(_) => false,
             SourceEvent::Unknown => false,
         }
     }
