@@ -4,7 +4,9 @@
 
 use anyhow::Result;
 use blindspot_plugin::Engine;
-use blindspot_plugin::model::{EnrichedEvent, EventOutcome, RawEvent, Severity, SourceKind};
+use blindspot_plugin::model::{
+    EnrichedEvent, EventOutcome, RawEvent, Severity, SourceKind, StateStats,
+};
 
 /// One input handed to the detector.
 #[derive(Debug, Clone)]
@@ -36,6 +38,39 @@ pub struct ConfigRejected {
     pub message: String,
 }
 
+/// What went wrong inside the plugin and how the host recovered (wasm only; the native engine runs
+/// in-process and has no sandbox to recover).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Incidents {
+    /// Calls that ended in a trap (a panic, `unreachable`, an out-of-bounds access).
+    pub traps: u64,
+    /// Calls stopped by the per-call deadline.
+    pub timeouts: u64,
+    /// Calls stopped by the memory limit.
+    pub memory_limit_hits: u64,
+    /// Fresh instances made to continue after any of the above.
+    pub restarts: u64,
+    /// Inputs that failed again on their own and were written as error rows.
+    pub poisonous_events: u64,
+}
+
+impl Incidents {
+    pub fn any(&self) -> bool {
+        *self != Incidents::default()
+    }
+
+    pub fn add(&mut self, other: &Incidents) {
+        self.traps += other.traps;
+        self.timeouts += other.timeouts;
+        self.memory_limit_hits += other.memory_limit_hits;
+        self.restarts += other.restarts;
+        self.poisonous_events += other.poisonous_events;
+    }
+}
+
+/// How the error message of a poisonous input starts: the host's own reason, not the plugin's.
+pub const POISONOUS_EVENT: &str = "plugin failed on this event";
+
 pub trait Detector {
     /// Apply a configuration document; `Ok(Err(..))` when the plugin rejected it.
     fn configure(&mut self, config: &str) -> Result<std::result::Result<(), ConfigRejected>>;
@@ -45,6 +80,12 @@ pub trait Detector {
     fn drain(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn rules(&mut self) -> Result<Vec<RuleEntry>>;
+    /// Counters of the plugin's bounded correlation state.
+    fn stats(&mut self) -> Result<StateStats>;
+    /// Failures contained so far.
+    fn incidents(&self) -> Incidents {
+        Incidents::default()
+    }
 }
 
 /// The engine linked into the harness.
@@ -80,6 +121,10 @@ impl Detector for NativeDetector {
 
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>> {
         Ok(self.engine.flush())
+    }
+
+    fn stats(&mut self) -> Result<StateStats> {
+        Ok(self.engine.stats())
     }
 
     fn rules(&mut self) -> Result<Vec<RuleEntry>> {

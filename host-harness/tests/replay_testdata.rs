@@ -44,12 +44,13 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("enriched.parquet");
     let mut detector = common::plugin().instantiate().expect("instance");
-    let mut expectations = Expectations::load(&common::testdata("")).expect("expectations");
+    let mut expectations = Expectations::load(&common::testdata(""), None).expect("expectations");
     let options = ReplayOptions {
         inputs: vec![common::testdata("")],
         alerts_only: false,
         batch_size: 7,
         progress: false,
+        per_file_streams: true,
     };
     let sink = Box::new(ParquetSink::create(&out).expect("sink"));
     let summary = replay(&mut detector, sink, &options, Some(&mut expectations)).expect("replay");
