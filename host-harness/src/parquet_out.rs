@@ -167,7 +167,8 @@ impl Drop for ParquetSink {
     }
 }
 
-fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
+/// Encodes rows in the table's schema (the partitioned lake writes the same batches).
+pub fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
     let n = rows.len();
     let mut input_file = StringBuilder::with_capacity(n, n * 32);
     let mut input_line = Int64Builder::with_capacity(n);
