@@ -65,8 +65,8 @@ impl<'a> Record<'a> {
             read_only: object.bool("readOnly"),
             recipient_account_id: object.str("recipientAccountId"),
             identity: object
-                .object("userIdentity")
-                .map(|u| Identity::from_object(&u))
+                .raw("userIdentity")
+                .map(Identity::from_raw)
                 .unwrap_or_default(),
             request_parameters: object.raw("requestParameters"),
             resources: object.raw("resources"),
@@ -181,21 +181,225 @@ impl<'a> Record<'a> {
 }
 
 impl<'a> Identity<'a> {
-    fn from_object(object: &Object<'a>) -> Identity<'a> {
-        let session = object.object("sessionContext");
-        let issuer = session.as_ref().and_then(|s| s.object("sessionIssuer"));
-        Identity {
-            kind: object.str("type"),
-            arn: object.str("arn"),
-            account_id: object.str("accountId"),
-            user_name: object.str("userName"),
-            invoked_by: object.str("invokedBy"),
-            issuer_arn: issuer.as_ref().and_then(|i| i.str("arn")),
-            issuer_user_name: issuer.as_ref().and_then(|i| i.str("userName")),
-            mfa_authenticated: session
-                .as_ref()
-                .and_then(|s| s.object("attributes"))
-                .and_then(|a| a.bool("mfaAuthenticated")),
+    /// Read `userIdentity` in one pass over its text. Every CloudTrail record carries the nested
+    /// `sessionContext.sessionIssuer` and `attributes`; reading them as `Object`s would scan the same
+    /// bytes once per level (the largest cost of a record after the top-level scan). Same rules as
+    /// `Object`: a value of the wrong type counts as absent, a repeated key's last value wins.
+    pub fn from_raw(raw: &'a RawValue) -> Identity<'a> {
+        if !raw.get().starts_with('{') {
+            return Identity::default();
+        }
+        serde_json::from_str::<wire::Identity<'a>>(raw.get())
+            .map(|w| w.0)
+            .unwrap_or_default()
+    }
+}
+
+/// Single-pass readers of `userIdentity` and the objects inside it.
+mod wire {
+    use std::borrow::Cow;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::Deserialize;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    use super::super::json::{raw_bool, raw_str};
+
+    pub struct Identity<'a>(pub super::Identity<'a>);
+
+    /// What `sessionContext` holds that is read.
+    #[derive(Default)]
+    struct Session<'a> {
+        issuer_arn: Option<Cow<'a, str>>,
+        issuer_user_name: Option<Cow<'a, str>>,
+        mfa_authenticated: Option<bool>,
+    }
+
+    #[derive(Default)]
+    struct Issuer<'a> {
+        arn: Option<Cow<'a, str>>,
+        user_name: Option<Cow<'a, str>>,
+    }
+
+    #[derive(Default)]
+    struct Attributes {
+        mfa_authenticated: Option<bool>,
+    }
+
+    /// A value read as `T` when it is an object, and skipped (`None`) when it is anything else.
+    struct IfObject<T>(Option<T>);
+
+    trait FromMap<'de>: Sized + Default {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error>;
+    }
+
+    fn str_value<'de, M: MapAccess<'de>>(map: &mut M) -> Result<Option<Cow<'de, str>>, M::Error> {
+        let raw: &'de RawValue = map.next_value()?;
+        Ok(raw_str(raw))
+    }
+
+    impl<'de> FromMap<'de> for super::Identity<'de> {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "type" => self.kind = str_value(map)?,
+                "arn" => self.arn = str_value(map)?,
+                "accountId" => self.account_id = str_value(map)?,
+                "userName" => self.user_name = str_value(map)?,
+                "invokedBy" => self.invoked_by = str_value(map)?,
+                "sessionContext" => {
+                    let session = map
+                        .next_value::<IfObject<Session<'de>>>()?
+                        .0
+                        .unwrap_or_default();
+                    self.issuer_arn = session.issuer_arn;
+                    self.issuer_user_name = session.issuer_user_name;
+                    self.mfa_authenticated = session.mfa_authenticated;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> FromMap<'de> for Session<'de> {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "sessionIssuer" => {
+                    let issuer = map
+                        .next_value::<IfObject<Issuer<'de>>>()?
+                        .0
+                        .unwrap_or_default();
+                    self.issuer_arn = issuer.arn;
+                    self.issuer_user_name = issuer.user_name;
+                }
+                "attributes" => {
+                    self.mfa_authenticated = map
+                        .next_value::<IfObject<Attributes>>()?
+                        .0
+                        .and_then(|a| a.mfa_authenticated);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> FromMap<'de> for Issuer<'de> {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "arn" => self.arn = str_value(map)?,
+                "userName" => self.user_name = str_value(map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> FromMap<'de> for Attributes {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "mfaAuthenticated" => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    self.mfa_authenticated = raw_bool(raw);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    struct IfObjectVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: FromMap<'de>> Visitor<'de> for IfObjectVisitor<T> {
+        type Value = IfObject<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<IfObject<T>, M::Error> {
+            let mut value = T::default();
+            // Keys are borrowed when they hold no escape, as almost all do.
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                value.visit_entry(&key, &mut map)?;
+            }
+            Ok(IfObject(Some(value)))
+        }
+
+        fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<IfObject<T>, S::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(IfObject(None))
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<IfObject<T>, E> {
+            Ok(IfObject(None))
+        }
+    }
+
+    impl<'de, T: FromMap<'de>> Deserialize<'de> for IfObject<T> {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(IfObjectVisitor(PhantomData))
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Identity<'a> {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let read = IfObject::<super::Identity<'de>>::deserialize(deserializer)?;
+            Ok(Identity(read.0.unwrap_or_default()))
         }
     }
 }
@@ -225,6 +429,51 @@ pub fn flow_log_ids(raw: &RawValue) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The straightforward reading (one `Object` per level) that `Identity::from_raw` must agree with.
+    fn identity_by_objects<'a>(raw: &'a RawValue) -> Identity<'a> {
+        let Ok(object) = Object::from_raw(raw) else {
+            return Identity::default();
+        };
+        let session = object.object("sessionContext");
+        let issuer = session.as_ref().and_then(|s| s.object("sessionIssuer"));
+        Identity {
+            kind: object.str("type"),
+            arn: object.str("arn"),
+            account_id: object.str("accountId"),
+            user_name: object.str("userName"),
+            invoked_by: object.str("invokedBy"),
+            issuer_arn: issuer.as_ref().and_then(|i| i.str("arn")),
+            issuer_user_name: issuer.as_ref().and_then(|i| i.str("userName")),
+            mfa_authenticated: session
+                .as_ref()
+                .and_then(|s| s.object("attributes"))
+                .and_then(|a| a.bool("mfaAuthenticated")),
+        }
+    }
+
+    #[test]
+    fn one_pass_identity_reads_what_object_reading_does() {
+        let cases = [
+            r#"{"type":"AssumedRole","principalId":"AROAEXAMPLE:mallory","arn":"arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/OpsAdmin","accountId":"111122223333","userName":"OpsAdmin"},"webIdFederationData":{},"attributes":{"creationDate":"2026-11-27T08:01:00Z","mfaAuthenticated":"true"}}}"#,
+            r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","sessionContext":{"attributes":{"mfaAuthenticated":true}}}"#,
+            r#"{"type":"AWSService","invokedBy":"cloudtrail.amazonaws.com"}"#,
+            r#"{"type":"IAMUser","userName":"al\"ice","arn":["not","a","string"],"sessionContext":"odd"}"#,
+            r#"{"type":"A","type":"B","sessionContext":{"sessionIssuer":{"arn":"x"}},"sessionContext":{"sessionIssuer":7}}"#,
+            r#"{"sessionContext":{"sessionIssuer":{"arn":"first"},"sessionIssuer":{"userName":"second"},"attributes":[1,{"mfaAuthenticated":true}]}}"#,
+            r#"{"sessionContext":{"attributes":{"mfaAuthenticated":"False"},"attributes":null}}"#,
+            r#"{}"#,
+            r#""a string""#,
+            r#"null"#,
+            r#"[{"type":"Root"}]"#,
+        ];
+        for case in cases {
+            let raw: &RawValue = serde_json::from_str(case).expect("raw");
+            let fast = format!("{:?}", Identity::from_raw(raw));
+            let slow = format!("{:?}", identity_by_objects(raw));
+            assert_eq!(fast, slow, "{case}");
+        }
+    }
 
     const STOP_LOGGING: &str = r#"{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:mallory","arn":"arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/OpsAdmin","accountId":"111122223333","userName":"OpsAdmin"},"attributes":{"creationDate":"2026-11-27T08:01:00Z","mfaAuthenticated":"false"}}},"eventTime":"2026-11-27T08:15:04Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15.30","requestParameters":{"name":"arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"},"responseElements":null,"requestID":"r","eventID":"0f7b5c7e-1111-2222-3333-444455556666","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}"#;
 
