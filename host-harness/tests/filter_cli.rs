@@ -51,11 +51,29 @@ fn one_enriched_object_per_input_line() {
         &["--engine", "native"][..],
     ] {
         let (lines, _) = filter(args, &stream);
-        assert_eq!(lines.len(), inputs.len(), "{args:?}");
-        for (out, input) in lines.iter().zip(&inputs) {
+        // Correlation findings are lines of their own: only a `blindspot` key, one synthetic event.
+        let (correlations, records): (Vec<&Value>, Vec<&Value>) = lines
+            .iter()
+            .partition(|l| l.as_object().is_some_and(|o| o.len() == 1));
+        assert_eq!(records.len(), inputs.len(), "{args:?}");
+        for (out, input) in records.iter().zip(&inputs) {
             assert_eq!(out["eventID"], input["eventID"], "order and record kept");
             assert!(out["blindspot"]["events"].is_array());
         }
+        // The stream holds two principals' runs of monitoring-evasion moves: one escalation each.
+        let principals: Vec<&str> = correlations
+            .iter()
+            .map(|c| {
+                let event = &c["blindspot"]["events"][0];
+                assert_eq!(
+                    event["findings"][0]["rule_id"], "sequence.monitoring_evasion",
+                    "{c}"
+                );
+                event["fields"]["principal"].as_str().unwrap_or("")
+            })
+            .collect();
+        assert_eq!(principals.len(), 2, "{args:?}: {principals:?}");
+        assert!(principals.iter().all(|p| p.contains(":assumed-role/")));
         let alerts = lines
             .iter()
             .filter(|l| l["blindspot"]["alert"] == true)
