@@ -9,7 +9,7 @@ mod common;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use arrow::array::{Array, AsArray};
 use blindspot_host::detector::{Detector, Input, NativeDetector};
@@ -494,24 +494,7 @@ fn blindspot() -> Command {
 }
 
 fn run_filter(stdin: &[u8]) -> Vec<u8> {
-    let mut child = blindspot()
-        .arg("filter")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let feeder = std::thread::spawn(move || pipe.write_all(&input));
-    let output = child.wait_with_output().expect("run");
-    feeder.join().expect("feeder").expect("write");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
+    common::run_filter(&[], stdin).stdout
 }
 
 /// No C0 control other than the line feeds that end lines, and no DEL.

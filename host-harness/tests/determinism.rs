@@ -6,9 +6,7 @@
 mod common;
 
 use std::fs::File;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use arrow::record_batch::RecordBatch;
 use blindspot_host::detector::{Detector, NativeDetector};
@@ -98,21 +96,7 @@ fn replays_are_byte_identical_and_the_wasm_and_native_builds_write_the_same_cont
 }
 
 fn filter(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blindspot"))
-        .arg("filter")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().expect("run");
-    feeder.join().expect("feeder").expect("write");
-    assert!(output.status.success());
-    output.stdout
+    common::run_filter(args, input).stdout
 }
 
 #[test]

@@ -2,32 +2,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
 fn filter(args: &[&str], input: &[u8]) -> (Vec<Value>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blindspot"))
-        .arg("filter")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    // Feed stdin from another thread: the filter writes while it reads, and a full stdout pipe
-    // would otherwise block both sides.
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().expect("run");
-    feeder.join().expect("feeder").expect("write");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = common::run_filter(args, input);
     let lines = String::from_utf8(output.stdout)
         .expect("utf-8")
         .lines()

@@ -20,3 +20,30 @@ pub fn testdata(relative: &str) -> PathBuf {
         .join("../testdata")
         .join(relative)
 }
+
+/// Run `blindspot filter ARGS` with `input` on stdin; panics unless it exits successfully. Stdin is fed
+/// from another thread: the filter writes while it reads, and a full stdout pipe would otherwise block
+/// both sides.
+pub fn run_filter(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blindspot"))
+        .arg("filter")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("run");
+    feeder.join().expect("feeder").expect("write");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
