@@ -182,9 +182,9 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
     Some(Finding {
         rule_id: rule.id.to_owned(),
         title: rule.title.to_owned(),
-        technique_id: rule.technique_id.to_owned(),
-        technique_name: rule.technique_name.to_owned(),
-        tactic: rule.tactic.to_owned(),
+        technique_id: rule.attack.v18.id.to_owned(),
+        technique_name: rule.attack.v18.name.to_owned(),
+        tactic: rule.attack.v18.tactic.to_owned(),
         severity,
         confidence: u8::try_from(confidence.clamp(0, 100)).unwrap_or(0),
         reasons,

@@ -8,6 +8,8 @@
 //! Fluent Bit's filter calling convention; natively the library serves tests, benchmarks and the
 //! harness's native engine.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cases;
 pub mod config;
 pub mod correlation;
 pub mod engine;

@@ -1,124 +1,55 @@
-//! Detection rules: one module per family of ../shared/reference/detections.md. Rules read typed source
-//! events and say what they saw (a `Detection`); the enrichment layer turns detections into findings with
-//! context, configuration and response steps.
+//! Detection rules, one directory per family of docs/detections.md. A rule is one static declaration
+//! (`rule::Rule`, declared with `declare!`): its metadata, what it listens to and its check function.
+//! Rules read typed source events and say what they saw (a `Detection`); the enrichment layer turns
+//! detections into findings with context, configuration and response steps.
 
+pub mod attack;
 pub mod audit_logging;
 pub mod compute_tampering;
 pub mod container_evasion;
+pub mod declaration;
+pub mod detection;
+pub mod dispatch;
 pub mod network;
+pub mod respond;
 pub mod sequences;
 
 use crate::config::Config;
-use crate::model::{Outcome, RuleInfo, Severity, SourceKind};
+use crate::model::Outcome;
 use crate::sources::{Decoded, SourceEvent};
 
-pub const DEFENSE_EVASION: &str = "Defense Evasion (TA0005)";
+pub use attack::DEFENSE_EVASION;
+pub(crate) use declaration::declare;
+pub use declaration::{Rule, Trigger};
+pub use detection::Detection;
+pub use respond::sh;
 
-/// Declares a rule's metadata static:
-/// `rule!(NAME, "id", "title", TECHNIQUE, Severity, confidence, SOURCES, "description")`, where
-/// TECHNIQUE is an `(id, name)` pair.
+/// The rules not yet declared with `declare!`: `rule!(NAME, "id", "title", TECHNIQUE, Severity,
+/// confidence, SOURCES, "description")`, judged by their family's evaluate function.
 macro_rules! rule {
     ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $sources:expr, $description:literal) => {
-        pub static $name: crate::rules::RuleMeta = crate::rules::RuleMeta {
+        pub static $name: crate::rules::Rule = crate::rules::Rule {
             id: $id,
             title: $title,
             description: $description,
-            technique_id: $technique.0,
-            technique_name: $technique.1,
-            tactic: crate::rules::DEFENSE_EVASION,
-            default_severity: crate::model::Severity::$severity,
+            attack: &crate::rules::attack::Attack {
+                v18: crate::rules::attack::Technique {
+                    id: $technique.0,
+                    name: $technique.1,
+                    tactic: crate::rules::DEFENSE_EVASION,
+                },
+                newer: None,
+            },
+            severity: crate::model::Severity::$severity,
             confidence: $confidence,
-            sources: $sources,
+            trigger: crate::rules::Trigger::Legacy { sources: $sources },
         };
     };
 }
 pub(crate) use rule;
 
-/// A rule's fixed description. Every rule's metadata is a `static`, so findings can point at it.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub technique_id: &'static str,
-    pub technique_name: &'static str,
-    pub tactic: &'static str,
-    pub default_severity: Severity,
-    /// Confidence in percent for a successful change matching the rule.
-    pub confidence: u8,
-    pub sources: &'static [SourceKind],
-}
-
-impl RuleMeta {
-    pub fn info(&self, enabled: bool) -> RuleInfo {
-        RuleInfo {
-            id: self.id,
-            title: self.title,
-            description: self.description,
-            technique_id: self.technique_id,
-            technique_name: self.technique_name,
-            tactic: self.tactic,
-            default_severity: self.default_severity,
-            sources: self.sources,
-            enabled,
-        }
-    }
-}
-
-/// What a rule saw on one event, before context and configuration.
-#[derive(Debug)]
-pub struct Detection {
-    pub rule: &'static RuleMeta,
-    pub severity: Severity,
-    pub confidence: u8,
-    /// What changed and what lost visibility, in the analyst's words.
-    pub reasons: Vec<String>,
-    /// How to find what lost visibility, and since when.
-    pub scope: String,
-    /// The concrete commands that restore monitoring.
-    pub restore: Vec<String>,
-}
-
-impl Detection {
-    pub fn new(rule: &'static RuleMeta) -> Detection {
-        Detection {
-            rule,
-            severity: rule.default_severity,
-            confidence: rule.confidence,
-            reasons: Vec::new(),
-            scope: String::new(),
-            restore: Vec::new(),
-        }
-    }
-
-    pub fn severity(mut self, severity: Severity) -> Detection {
-        self.severity = severity;
-        self
-    }
-
-    pub fn confidence(mut self, confidence: u8) -> Detection {
-        self.confidence = confidence.min(100);
-        self
-    }
-
-    pub fn reason(mut self, reason: impl Into<String>) -> Detection {
-        self.reasons.push(reason.into());
-        self
-    }
-
-    pub fn scope(mut self, scope: impl Into<String>) -> Detection {
-        self.scope = scope.into();
-        self
-    }
-
-    pub fn restore(mut self, command: impl Into<String>) -> Detection {
-        self.restore.push(command.into());
-        self
-    }
-}
-
 /// Every rule, in catalogue order (family, then cloud, then rule).
-pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
+pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     audit_logging::aws::RULES
         .iter()
         .chain(audit_logging::azure::RULES)
@@ -133,31 +64,47 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
         .copied()
 }
 
-pub fn find(id: &str) -> Option<&'static RuleMeta> {
+pub fn find(id: &str) -> Option<&'static Rule> {
     catalogue().find(|r| r.id == id)
 }
 
-/// Run every rule that can apply to the event. Dispatch is by source and then by action name inside
-/// each family, so an event pays only for the rules that could match it. Operations still in flight
-/// (Azure `Start`/`Accept`, Kubernetes stages before `ResponseComplete`) are judged once, when they
-/// complete, so they never fire here.
+/// Run every rule that can apply to the event. Dispatch is by source and then by action name through
+/// the tables derived from the declarations, so an event pays only for the rules that could match it.
+/// Operations still in flight (Azure `Start`/`Accept`, Kubernetes stages before `ResponseComplete`)
+/// are judged once, when they complete, so they never fire here.
 pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>) {
     if decoded.fields.outcome == Outcome::InProgress {
         return;
     }
+    let tables = dispatch::tables();
     match &decoded.event {
         SourceEvent::CloudTrail(record) => {
             if record.is_read_only() {
                 return;
             }
+            for rule in tables.cloudtrail(record.service(), &record.event_name) {
+                if let Trigger::CloudTrail { check, .. } = rule.trigger {
+                    out.extend(check(record, config));
+                }
+            }
             audit_logging::aws::evaluate(record, out);
             compute_tampering::aws::evaluate(record, config, out);
         }
         SourceEvent::AzureActivity(record) => {
+            for rule in tables.azure(&record.operation) {
+                if let Trigger::Azure { check, .. } = rule.trigger {
+                    out.extend(check(record, config));
+                }
+            }
             audit_logging::azure::evaluate(record, out);
             compute_tampering::azure::evaluate(record, out);
         }
         SourceEvent::GcpAudit(entry) => {
+            for rule in tables.gcp(&entry.method_name) {
+                if let Trigger::Gcp { check, .. } = rule.trigger {
+                    out.extend(check(entry, config));
+                }
+            }
             audit_logging::gcp::evaluate(entry, out);
             compute_tampering::gcp::evaluate(entry, out);
         }
@@ -165,32 +112,27 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
             if event.is_read() {
                 return;
             }
-            audit_logging::k8s::evaluate(event, out);
-            container_evasion::evaluate_k8s(event, &config.agents, out);
+            container_evasion::evaluate_k8s(event, config, out);
         }
         SourceEvent::DockerEvent(event) => {
+            for rule in tables.docker_events(&event.kind, &event.action) {
+                if let Trigger::DockerEvent { check, .. } = rule.trigger {
+                    out.extend(check(event, config));
+                }
+            }
             container_evasion::docker::evaluate_event(event, &config.agents, out);
         }
         SourceEvent::DockerContainer(container) => {
+            for rule in tables.docker_containers() {
+                if let Trigger::DockerContainer { check } = rule.trigger {
+                    out.extend(check(container, config));
+                }
+            }
             container_evasion::docker::evaluate_container(container, &config.agents, out);
         }
         // Flow records are judged by correlation (`correlation::network`): alone they prove nothing.
         SourceEvent::FlowLog(_) => {}
         SourceEvent::Unknown => {}
-    }
-}
-
-/// Quote a value for a POSIX shell so that response commands stay safe to paste even when resource
-/// names are attacker-chosen.
-pub fn sh(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@=+,".contains(&b));
-    if plain {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
     }
 }
 
@@ -229,8 +171,8 @@ mod tests {
                 "{}",
                 rule.id
             );
-            assert!(rule.technique_id.starts_with('T'), "{}", rule.id);
-            assert!(!rule.sources.is_empty(), "{}", rule.id);
+            assert!(rule.attack.v18.id.starts_with('T'), "{}", rule.id);
+            assert!(!rule.sources().is_empty(), "{}", rule.id);
         }
     }
 

@@ -6,7 +6,7 @@
 use serde_json::value::RawValue;
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::aws_cloudtrail::{Record, flow_log_ids};
 use crate::sources::json::{self, Object};
 
@@ -209,7 +209,7 @@ rule!(
      the account."
 );
 
-pub static RULES: &[&RuleMeta] = &[
+pub static RULES: &[&Rule] = &[
     &STOP_LOGGING,
     &DELETE_TRAIL,
     &TRAIL_NARROWED,

@@ -4,7 +4,7 @@
 //! is absent or only widens coverage is not a finding.
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::azure_activity::Record;
 use crate::sources::json::{self, Object};
 
@@ -93,7 +93,7 @@ rule!(
      before anyone sees them; high when it suppresses every alert type. Disabled rules are not findings."
 );
 
-pub static RULES: &[&RuleMeta] = &[
+pub static RULES: &[&Rule] = &[
     &DIAGNOSTIC_SETTING_DELETED,
     &DIAGNOSTIC_SETTING_NARROWED,
     &WORKSPACE_DELETED,

@@ -3,7 +3,7 @@
 //! entry records and fires only on the values that remove visibility.
 
 use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::{self, Object};
 
@@ -115,7 +115,7 @@ rule!(
      system, workload and control-plane logs or metrics stop."
 );
 
-pub static RULES: &[&RuleMeta] = &[
+pub static RULES: &[&Rule] = &[
     &SINK_DELETED,
     &SINK_DISABLED,
     &EXCLUSION_CREATED,

@@ -4,32 +4,32 @@
 //! being recorded — new events keep being written and the audit log is untouched — it erases the record
 //! of what already happened (failed mounts, image pulls, kills, evictions), which is what T1070 describes.
 
-use crate::model::{Severity, SourceKind};
-use crate::rules::{DEFENSE_EVASION, Detection, RuleMeta, sh};
-use crate::sources::k8s_audit::Event;
+use crate::model::Severity;
+use crate::rules::container_evasion::Request;
+use crate::rules::{Detection, Trigger, attack, declare, sh};
 
-pub static EVENTS_DELETED: RuleMeta = RuleMeta {
-    id: "k8s.events.deleted",
-    title: "Kubernetes events deleted",
-    description: "delete or deletecollection of core or events.k8s.io events by anyone but the control \
-                  plane's controllers: deletecollection (many events) is high, a single delete medium. \
-                  Expiry by the API server's TTL is not audited and is not a finding.",
-    technique_id: "T1070",
-    technique_name: "Indicator Removal",
-    tactic: DEFENSE_EVASION,
-    default_severity: Severity::High,
-    confidence: 75,
-    sources: &[SourceKind::K8sAudit],
-};
+declare! {
+    EVENTS_DELETED = {
+        id: "k8s.events.deleted",
+        title: "Kubernetes events deleted",
+        description: "delete or deletecollection of core or events.k8s.io events by anyone but the control \
+                      plane's controllers: deletecollection (many events) is high, a single delete medium. \
+                      Expiry by the API server's TTL is not audited and is not a finding.",
+        attack: &attack::INDICATOR_REMOVAL,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: &["events"],
+            verbs: &["delete", "deletecollection"],
+            check: events_deleted,
+        },
+    };
+}
 
-pub static RULES: &[&RuleMeta] = &[&EVENTS_DELETED];
-
-pub fn evaluate(event: &Event<'_>, out: &mut Vec<Detection>) {
-    if event.resource() != "events"
-        || !matches!(event.api_group(), "" | "events.k8s.io")
-        || event.is_system_controller()
-    {
-        return;
+fn events_deleted(request: &Request<'_, '_>) -> Option<Detection> {
+    let event = request.event;
+    if !matches!(event.api_group(), "" | "events.k8s.io") {
+        return None;
     }
     let ns = event.namespace();
     let ns_arg = ns.map(|n| format!("-n {} ", sh(n))).unwrap_or_default();
@@ -48,9 +48,9 @@ pub fn evaluate(event: &Event<'_>, out: &mut Vec<Detection>) {
                 "event {} in {where_} was deleted: the record it held is gone",
                 event.name().unwrap_or("(unnamed)")
             )),
-        _ => return,
+        _ => return None,
     };
-    out.push(
+    Some(
         detection
             .scope(format!(
                 "`kubectl {ns_arg}get events --sort-by=.lastTimestamp` shows what is left; the audit log and \
@@ -60,5 +60,5 @@ pub fn evaluate(event: &Event<'_>, out: &mut Vec<Detection>) {
                 "deleted events cannot be restored: make sure an event exporter (or the audit log at \
                  Metadata level for events) ships them off-cluster before they can be deleted",
             ),
-    );
+    )
 }

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use super::{CLOUD_FIREWALL, CREATE_INSTANCE, CREATE_SNAPSHOT, MODIFY_COMPUTE, REVERT_INSTANCE};
 use crate::config::Config;
 use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::aws_cloudtrail::Record;
 use crate::sources::json::{self, Object};
 
@@ -113,7 +113,7 @@ rule!(
      on-disk evidence and the agents installed since."
 );
 
-pub static RULES: &[&RuleMeta] = &[
+pub static RULES: &[&Rule] = &[
     &IMDS_DISABLED,
     &IMDSV2_DOWNGRADED,
     &USER_DATA_MODIFIED,

@@ -3,7 +3,7 @@
 
 use super::TOOLS;
 use crate::model::SourceKind;
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::azure_activity::Record;
 use crate::sources::json::Object;
 
@@ -33,7 +33,7 @@ rule!(
      their monitoring agent. Switching it on is not a finding."
 );
 
-pub static RULES: &[&RuleMeta] = &[&AGENT_EXTENSION_DELETED, &AUTO_PROVISIONING_OFF];
+pub static RULES: &[&Rule] = &[&AGENT_EXTENSION_DELETED, &AUTO_PROVISIONING_OFF];
 
 /// Agent extensions by the name Azure gives them, with their publisher (for the reinstall command).
 const AGENTS: &[(&str, &str)] = &[

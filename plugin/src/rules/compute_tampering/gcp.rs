@@ -5,7 +5,7 @@
 
 use super::MODIFY_COMPUTE;
 use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, RuleMeta, rule, sh};
+use crate::rules::{Detection, Rule, rule, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::{self, Object};
 
@@ -36,7 +36,7 @@ rule!(
      changed."
 );
 
-pub static RULES: &[&RuleMeta] = &[&AGENT_METADATA_DISABLED, &STARTUP_SCRIPT_CHANGED];
+pub static RULES: &[&Rule] = &[&AGENT_METADATA_DISABLED, &STARTUP_SCRIPT_CHANGED];
 
 const AGENT_KEYS: [&str; 3] = [
     "google-logging-enabled",

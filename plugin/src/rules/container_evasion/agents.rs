@@ -291,7 +291,7 @@ pub struct Identified {
 /// call was 72% of a Docker event's instructions under callgrind. Equivalent to
 /// `WildMatch::new(&pattern.to_ascii_lowercase()).matches(&value.to_ascii_lowercase())` (a test
 /// checks).
-fn glob(pattern: &str, value: &str) -> bool {
+pub(crate) fn glob(pattern: &str, value: &str) -> bool {
     let (p, v) = (pattern.as_bytes(), value.as_bytes());
     let (mut pi, mut vi) = (0, 0);
     // After a `*`: where the pattern resumes, and the value position the star has consumed up to.

@@ -6,7 +6,7 @@
 use super::body::{ANY, at, template_prefix, to_pointer};
 use super::{K8S, Request, TOOLS, agents, rule};
 use crate::model::Severity;
-use crate::rules::{Detection, RuleMeta, sh};
+use crate::rules::{Detection, Rule, sh};
 
 rule!(
     COLLECTION_EXCLUDED,
@@ -46,7 +46,7 @@ rule!(
 );
 
 struct Marker {
-    rule: &'static RuleMeta,
+    rule: &'static Rule,
     severity: Severity,
     what: &'static str,
 }
@@ -141,7 +141,7 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
     } else {
         return;
     };
-    let mut found: Vec<(&'static RuleMeta, Severity, String, String)> = Vec::new();
+    let mut found: Vec<(&'static Rule, Severity, String, String)> = Vec::new();
     for (field, singular) in [("annotations", "annotation"), ("labels", "label")] {
         for set in request.body.set_at(&at(&meta, &[field, ANY])) {
             let (Some(key), Some(value)) = (set.key.clone(), set.str()) else {
@@ -175,7 +175,7 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
         &ADMISSION_BYPASS,
         &POD_SECURITY_PRIVILEGED,
     ] {
-        let mine: Vec<&(&RuleMeta, Severity, String, String)> =
+        let mine: Vec<&(&Rule, Severity, String, String)> =
             found.iter().filter(|f| f.0.id == rule.id).collect();
         let Some(severity) = mine.iter().map(|f| f.1).max() else {
             continue;
@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].rule.id, "k8s.workload.admission_bypass");
         assert_eq!(out[0].severity, Severity::High);
-        assert_eq!(out[0].rule.technique_id, "T1562.001");
+        assert_eq!(out[0].rule.attack.v18.id, "T1562.001");
         let reason = &out[0].reasons[0];
         assert!(
             reason.contains("admission.cloud.google.com/allow-unqualified-execute-user"),

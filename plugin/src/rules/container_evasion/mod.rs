@@ -14,8 +14,9 @@ pub mod k8s_policy;
 use agents::{CustomAgent, Facts};
 use body::{ANY, Body, at, template_prefix};
 
+use crate::config::Config;
 use crate::model::SourceKind;
-use crate::rules::{Detection, RuleMeta, sh};
+use crate::rules::{Detection, Rule, sh};
 use crate::sources::k8s_audit::Event;
 
 pub const TOOLS: (&str, &str) = ("T1562.001", "Impair Defenses: Disable or Modify Tools");
@@ -30,7 +31,7 @@ pub const DOCKER: &[SourceKind] = &[SourceKind::Docker];
 
 pub(crate) use crate::rules::rule;
 
-pub static RULES: &[&RuleMeta] = &[
+pub static RULES: &[&Rule] = &[
     &k8s_agents::WORKLOAD_DELETED,
     &k8s_agents::SCALED_TO_ZERO,
     &k8s_agents::UNSCHEDULABLE,
@@ -53,7 +54,7 @@ pub static RULES: &[&RuleMeta] = &[
 
 /// Judge one completed Kubernetes write. Status writes and the control plane's own controllers are
 /// skipped: they carry out changes already judged when a user made them.
-pub fn evaluate_k8s(event: &Event<'_>, agents: &[CustomAgent], out: &mut Vec<Detection>) {
+pub fn evaluate_k8s(event: &Event<'_>, config: &Config, out: &mut Vec<Detection>) {
     if event.is_read() || event.subresource() == Some("status") || event.is_system_controller() {
         return;
     }
@@ -61,8 +62,14 @@ pub fn evaluate_k8s(event: &Event<'_>, agents: &[CustomAgent], out: &mut Vec<Det
     let request = Request {
         event,
         body,
-        agents,
+        agents: &config.agents,
+        config,
     };
+    for rule in crate::rules::dispatch::tables().k8s(event.resource(), &event.verb) {
+        if let crate::rules::Trigger::K8s { check, .. } = rule.trigger {
+            out.extend(check(&request));
+        }
+    }
     k8s_agents::evaluate(&request, out);
     k8s_hiding::evaluate(&request, out);
     k8s_policy::evaluate(&request, out);
@@ -86,6 +93,7 @@ pub struct Request<'r, 'a> {
     pub event: &'r Event<'a>,
     pub body: Body<'a>,
     pub agents: &'r [CustomAgent],
+    pub config: &'r Config,
 }
 
 impl Request<'_, '_> {
@@ -238,7 +246,7 @@ pub(super) fn run_k8s(text: &str) -> Vec<Detection> {
     let object = crate::sources::json::Object::parse(text).expect("object");
     let event = Event::from_object(&object);
     let mut out = Vec::new();
-    evaluate_k8s(&event, &[], &mut out);
+    evaluate_k8s(&event, &crate::config::Config::default(), &mut out);
     out
 }
 

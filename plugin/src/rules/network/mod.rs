@@ -10,7 +10,7 @@
 //! alone is telling; here the finding is the blocked reporting.
 
 use crate::model::SourceKind;
-use crate::rules::{RuleMeta, rule};
+use crate::rules::{Rule, rule};
 
 pub const INDICATOR_BLOCKING: (&str, &str) = ("T1562.006", "Impair Defenses: Indicator Blocking");
 
@@ -54,4 +54,4 @@ rule!(
      is not enough evidence and nothing is emitted. A synthetic event of its own."
 );
 
-pub static RULES: &[&RuleMeta] = &[&COLLECTOR_REJECTED, &COLLECTOR_SILENCE];
+pub static RULES: &[&Rule] = &[&COLLECTOR_REJECTED, &COLLECTOR_SILENCE];

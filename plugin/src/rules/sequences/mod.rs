@@ -46,4 +46,4 @@ rule!(
      how user data is swapped to keep agents off. Raised on the start event."
 );
 
-pub static RULES: &[&crate::rules::RuleMeta] = &[&EVASION_SEQUENCE, &INSTANCE_BOOT_TAMPER];
+pub static RULES: &[&crate::rules::Rule] = &[&EVASION_SEQUENCE, &INSTANCE_BOOT_TAMPER];

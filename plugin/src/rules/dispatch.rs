@@ -1,0 +1,151 @@
+//! Which rules an event can concern, from the declarations' listeners: built once, then every event
+//! costs one lookup by its action name. Rules run in catalogue order, so the findings of an event
+//! always come out in the same order.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use super::container_evasion::agents::glob;
+use super::{Rule, Trigger, catalogue};
+
+/// Rules by the names they listen to. Exact names are looked up; patterns (few) are scanned.
+#[derive(Default)]
+pub struct Tables {
+    /// CloudTrail `eventName` → rules (with the service each expects).
+    cloudtrail: BTreeMap<&'static str, Vec<(&'static str, &'static Rule)>>,
+    azure: BTreeMap<&'static str, Vec<&'static Rule>>,
+    /// Azure operations listened to by suffix (`*/DIAGNOSTICSETTINGS/DELETE`), without the `*`.
+    azure_suffixes: Vec<(&'static str, &'static Rule)>,
+    gcp: BTreeMap<&'static str, Vec<&'static Rule>>,
+    gcp_patterns: Vec<(&'static str, &'static Rule)>,
+    k8s: Vec<&'static Rule>,
+    docker_events: Vec<&'static Rule>,
+    docker_containers: Vec<&'static Rule>,
+}
+
+/// The tables of the built-in catalogue.
+pub fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables::build(catalogue()))
+}
+
+impl Tables {
+    pub fn build(rules: impl Iterator<Item = &'static Rule>) -> Tables {
+        let mut t = Tables::default();
+        for rule in rules {
+            match &rule.trigger {
+                Trigger::CloudTrail { calls, .. } => {
+                    for (service, name) in *calls {
+                        t.cloudtrail.entry(name).or_default().push((service, rule));
+                    }
+                }
+                Trigger::Azure { operations, .. } => {
+                    for op in *operations {
+                        match op.strip_prefix('*') {
+                            Some(suffix) => t.azure_suffixes.push((suffix, rule)),
+                            None => t.azure.entry(op).or_default().push(rule),
+                        }
+                    }
+                }
+                Trigger::Gcp { methods, .. } => {
+                    for method in *methods {
+                        if method.contains('*') {
+                            t.gcp_patterns.push((method, rule));
+                        } else {
+                            t.gcp.entry(method).or_default().push(rule);
+                        }
+                    }
+                }
+                Trigger::K8s { .. } => t.k8s.push(rule),
+                Trigger::DockerEvent { .. } => t.docker_events.push(rule),
+                Trigger::DockerContainer { .. } => t.docker_containers.push(rule),
+                Trigger::Correlation { .. } | Trigger::Legacy { .. } => {}
+            }
+        }
+        t
+    }
+
+    /// Whether any rule listens to this CloudTrail call (the fast path's question).
+    pub fn cloudtrail_listens(&self, event_name: &str) -> bool {
+        self.cloudtrail.contains_key(event_name)
+    }
+
+    pub fn cloudtrail<'t>(
+        &'t self,
+        service: &'t str,
+        event_name: &str,
+    ) -> impl Iterator<Item = &'static Rule> + 't {
+        self.cloudtrail
+            .get(event_name)
+            .into_iter()
+            .flatten()
+            .filter(move |(s, _)| *s == service)
+            .map(|(_, rule)| *rule)
+    }
+
+    /// Rules for an Azure operation (upper case), exact names first, in catalogue order.
+    pub fn azure(&self, operation: &str) -> Vec<&'static Rule> {
+        let mut found: Vec<&'static Rule> = self.azure.get(operation).cloned().unwrap_or_default();
+        for (suffix, rule) in &self.azure_suffixes {
+            if operation.ends_with(suffix) && !found.iter().any(|r| std::ptr::eq(*r, *rule)) {
+                found.push(rule);
+            }
+        }
+        sort_by_catalogue(&mut found);
+        found
+    }
+
+    pub fn gcp(&self, method: &str) -> Vec<&'static Rule> {
+        let mut found: Vec<&'static Rule> = self.gcp.get(method).cloned().unwrap_or_default();
+        for (pattern, rule) in &self.gcp_patterns {
+            if glob(pattern, method) && !found.iter().any(|r| std::ptr::eq(*r, *rule)) {
+                found.push(rule);
+            }
+        }
+        sort_by_catalogue(&mut found);
+        found
+    }
+
+    pub fn k8s<'a>(
+        &'a self,
+        resource: &'a str,
+        verb: &'a str,
+    ) -> impl Iterator<Item = &'static Rule> + 'a {
+        self.k8s
+            .iter()
+            .copied()
+            .filter(move |rule| match &rule.trigger {
+                Trigger::K8s {
+                    resources, verbs, ..
+                } => verbs.contains(&verb) && resources.iter().any(|r| *r == "*" || *r == resource),
+                _ => false,
+            })
+    }
+
+    pub fn docker_events<'a>(
+        &'a self,
+        kind: &'a str,
+        action: &'a str,
+    ) -> impl Iterator<Item = &'static Rule> + 'a {
+        self.docker_events
+            .iter()
+            .copied()
+            .filter(move |rule| match &rule.trigger {
+                Trigger::DockerEvent { actions, .. } => {
+                    actions.iter().any(|(k, a)| *k == kind && *a == action)
+                }
+                _ => false,
+            })
+    }
+
+    pub fn docker_containers(&self) -> &[&'static Rule] {
+        &self.docker_containers
+    }
+}
+
+/// Catalogue position of a rule (rules found by several listeners come out in one order).
+fn sort_by_catalogue(rules: &mut [&'static Rule]) {
+    if rules.len() > 1 {
+        rules.sort_by_key(|rule| catalogue().position(|r| std::ptr::eq(r, *rule)));
+    }
+}
