@@ -8,7 +8,7 @@ use crate::model::{
     EnrichedEvent, EventOutcome, ParseError, ParseErrorKind, RawEvent, RuleInfo, SourceKind,
     StateStats,
 };
-use crate::rules;
+use crate::rules::{self, Env, memory};
 use crate::sources;
 use crate::sources::envelope::{self, Inner, Position};
 
@@ -21,6 +21,8 @@ pub struct Engine {
     correlator: Correlator,
     /// AWS flow-log custom formats announced by header lines, per input tag (bounded).
     flow_formats: sources::flow_log::Formats,
+    /// Log destinations the stream has named (rules consult them).
+    destinations: memory::Destinations,
     /// Counters of the streams already flushed.
     retired: StateStats,
 }
@@ -90,7 +92,10 @@ impl Engine {
         let now = self.correlator.stats();
         StateStats {
             tracked: now.tracked,
-            evicted: self.retired.evicted + now.evicted + self.flow_formats.evictions(),
+            evicted: self.retired.evicted
+                + now.evicted
+                + self.flow_formats.evictions()
+                + self.destinations.evicted(),
             late_events: self.retired.late_events + now.late_events,
             emitted: self.retired.emitted + now.emitted,
         }
@@ -107,6 +112,7 @@ impl Engine {
         self.retired.late_events += ended.late_events;
         self.retired.emitted += ended.emitted;
         self.correlator = Correlator::new(&self.config);
+        self.destinations = memory::Destinations::default();
         events
     }
 
@@ -130,7 +136,11 @@ impl Engine {
             decoded.fields.account = position.account.map(str::to_owned);
         }
         let mut detections = Vec::new();
-        rules::evaluate(&decoded, &self.config, &mut detections);
+        let env = Env {
+            config: &self.config,
+            destinations: &self.destinations,
+        };
+        rules::evaluate(&decoded, &env, &mut detections);
         let findings = if detections.is_empty() {
             Vec::new()
         } else {
@@ -155,6 +165,7 @@ impl Engine {
             fields: std::mem::take(&mut decoded.fields),
             findings,
         };
+        memory::learn(&decoded, &mut self.destinations);
         self.correlator.observe(&decoded, &mut event, &self.config);
         crate::sanitize::event(&mut event);
         event

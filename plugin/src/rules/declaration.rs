@@ -4,7 +4,7 @@
 
 use super::attack::Attack;
 use super::detection::Detection;
-use crate::config::Config;
+use super::env::Env;
 use crate::model::{RuleInfo, Severity, SourceKind};
 use crate::sources::aws_cloudtrail::Record as CloudTrailRecord;
 use crate::sources::azure_activity::Record as AzureRecord;
@@ -35,18 +35,18 @@ pub enum Trigger {
     /// `.amazonaws.com`.
     CloudTrail {
         calls: &'static [(&'static str, &'static str)],
-        check: fn(&CloudTrailRecord<'_>, &Config) -> Option<Detection>,
+        check: fn(&CloudTrailRecord<'_>, &Env<'_>) -> Option<Detection>,
     },
     /// Azure Activity operations, upper case; a leading `*` matches any prefix (resource-scoped
     /// operations are written under the resource's own provider path).
     Azure {
         operations: &'static [&'static str],
-        check: fn(&AzureRecord<'_>, &Config) -> Option<Detection>,
+        check: fn(&AzureRecord<'_>, &Env<'_>) -> Option<Detection>,
     },
     /// GCP `protoPayload.methodName`s; `*` matches any run of characters.
     Gcp {
         methods: &'static [&'static str],
-        check: fn(&GcpEntry<'_>, &Config) -> Option<Detection>,
+        check: fn(&GcpEntry<'_>, &Env<'_>) -> Option<Detection>,
     },
     /// Kubernetes writes: resources (`*` for any) and verbs.
     K8s {
@@ -57,11 +57,11 @@ pub enum Trigger {
     /// Docker engine events: `(type, action)`.
     DockerEvent {
         actions: &'static [(&'static str, &'static str)],
-        check: fn(&EngineEvent<'_>, &Config) -> Option<Detection>,
+        check: fn(&EngineEvent<'_>, &Env<'_>) -> Option<Detection>,
     },
     /// Docker container inspect records.
     DockerContainer {
-        check: fn(&Container<'_>, &Config) -> Option<Detection>,
+        check: fn(&Container<'_>, &Env<'_>) -> Option<Detection>,
     },
     /// Emitted by correlation from several events; the sources it reads.
     Correlation { sources: &'static [SourceKind] },

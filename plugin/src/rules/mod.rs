@@ -10,11 +10,12 @@ pub mod container_evasion;
 pub mod declaration;
 pub mod detection;
 pub mod dispatch;
+pub mod env;
+pub mod memory;
 pub mod network;
 pub mod respond;
 pub mod sequences;
 
-use crate::config::Config;
 use crate::model::Outcome;
 use crate::sources::{Decoded, SourceEvent};
 
@@ -22,6 +23,7 @@ pub use attack::DEFENSE_EVASION;
 pub(crate) use declaration::declare;
 pub use declaration::{Rule, Trigger};
 pub use detection::Detection;
+pub use env::Env;
 pub use respond::sh;
 
 /// The rules not yet declared with `declare!`: `rule!(NAME, "id", "title", TECHNIQUE, Severity,
@@ -72,7 +74,8 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// the tables derived from the declarations, so an event pays only for the rules that could match it.
 /// Operations still in flight (Azure `Start`/`Accept`, Kubernetes stages before `ResponseComplete`)
 /// are judged once, when they complete, so they never fire here.
-pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>) {
+pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) {
+    let config = env.config;
     if decoded.fields.outcome == Outcome::InProgress {
         return;
     }
@@ -84,7 +87,7 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
             }
             for rule in tables.cloudtrail(record.service(), &record.event_name) {
                 if let Trigger::CloudTrail { check, .. } = rule.trigger {
-                    out.extend(check(record, config));
+                    out.extend(check(record, env));
                 }
             }
             audit_logging::aws::evaluate(record, out);
@@ -93,7 +96,7 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
         SourceEvent::AzureActivity(record) => {
             for rule in tables.azure(&record.operation) {
                 if let Trigger::Azure { check, .. } = rule.trigger {
-                    out.extend(check(record, config));
+                    out.extend(check(record, env));
                 }
             }
             audit_logging::azure::evaluate(record, out);
@@ -102,7 +105,7 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
         SourceEvent::GcpAudit(entry) => {
             for rule in tables.gcp(&entry.method_name) {
                 if let Trigger::Gcp { check, .. } = rule.trigger {
-                    out.extend(check(entry, config));
+                    out.extend(check(entry, env));
                 }
             }
             audit_logging::gcp::evaluate(entry, out);
@@ -112,12 +115,12 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
             if event.is_read() {
                 return;
             }
-            container_evasion::evaluate_k8s(event, config, out);
+            container_evasion::evaluate_k8s(event, env, out);
         }
         SourceEvent::DockerEvent(event) => {
             for rule in tables.docker_events(&event.kind, &event.action) {
                 if let Trigger::DockerEvent { check, .. } = rule.trigger {
-                    out.extend(check(event, config));
+                    out.extend(check(event, env));
                 }
             }
             container_evasion::docker::evaluate_event(event, &config.agents, out);
@@ -125,7 +128,7 @@ pub fn evaluate(decoded: &Decoded<'_>, config: &Config, out: &mut Vec<Detection>
         SourceEvent::DockerContainer(container) => {
             for rule in tables.docker_containers() {
                 if let Trigger::DockerContainer { check } = rule.trigger {
-                    out.extend(check(container, config));
+                    out.extend(check(container, env));
                 }
             }
             container_evasion::docker::evaluate_container(container, &config.agents, out);
@@ -144,10 +147,20 @@ pub mod test_support {
     use crate::sources::{self, json::Object};
 
     pub fn fire(text: &str) -> Vec<Detection> {
+        fire_with(text, &Config::default())
+    }
+
+    /// Run every rule on one event's JSON under a configuration.
+    pub fn fire_with(text: &str, config: &Config) -> Vec<Detection> {
         let object = Object::parse(text).expect("object");
         let decoded = sources::decode(&object, None);
         let mut out = Vec::new();
-        evaluate(&decoded, &Config::default(), &mut out);
+        let destinations = crate::rules::memory::Destinations::default();
+        let env = crate::rules::Env {
+            config,
+            destinations: &destinations,
+        };
+        evaluate(&decoded, &env, &mut out);
         out
     }
 }

@@ -561,16 +561,7 @@ fn root_volume(record: &Record<'_>) -> Option<Detection> {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::rules::{self, Detection};
-    use crate::sources::{self, json::Object};
-
-    fn fire_with(text: &str, config: &Config) -> Vec<Detection> {
-        let object = Object::parse(text).expect("object");
-        let decoded = sources::decode(&object, None);
-        let mut out = Vec::new();
-        rules::evaluate(&decoded, config, &mut out);
-        out
-    }
+    use crate::rules::test_support::fire_with;
 
     fn ids(text: &str) -> Vec<&'static str> {
         fire_with(text, &Config::default())

@@ -14,8 +14,8 @@ pub mod k8s_policy;
 use agents::{CustomAgent, Facts};
 use body::{ANY, Body, at, template_prefix};
 
-use crate::config::Config;
 use crate::model::SourceKind;
+use crate::rules::Env;
 use crate::rules::{Detection, Rule, sh};
 use crate::sources::k8s_audit::Event;
 
@@ -54,7 +54,7 @@ pub static RULES: &[&Rule] = &[
 
 /// Judge one completed Kubernetes write. Status writes and the control plane's own controllers are
 /// skipped: they carry out changes already judged when a user made them.
-pub fn evaluate_k8s(event: &Event<'_>, config: &Config, out: &mut Vec<Detection>) {
+pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) {
     if event.is_read() || event.subresource() == Some("status") || event.is_system_controller() {
         return;
     }
@@ -62,8 +62,8 @@ pub fn evaluate_k8s(event: &Event<'_>, config: &Config, out: &mut Vec<Detection>
     let request = Request {
         event,
         body,
-        agents: &config.agents,
-        config,
+        agents: &env.config.agents,
+        env,
     };
     for rule in crate::rules::dispatch::tables().k8s(event.resource(), &event.verb) {
         if let crate::rules::Trigger::K8s { check, .. } = rule.trigger {
@@ -93,7 +93,7 @@ pub struct Request<'r, 'a> {
     pub event: &'r Event<'a>,
     pub body: Body<'a>,
     pub agents: &'r [CustomAgent],
-    pub config: &'r Config,
+    pub env: &'r Env<'r>,
 }
 
 impl Request<'_, '_> {
@@ -246,7 +246,13 @@ pub(super) fn run_k8s(text: &str) -> Vec<Detection> {
     let object = crate::sources::json::Object::parse(text).expect("object");
     let event = Event::from_object(&object);
     let mut out = Vec::new();
-    evaluate_k8s(&event, &crate::config::Config::default(), &mut out);
+    let config = crate::config::Config::default();
+    let destinations = crate::rules::memory::Destinations::default();
+    let env = Env {
+        config: &config,
+        destinations: &destinations,
+    };
+    evaluate_k8s(&event, &env, &mut out);
     out
 }
 

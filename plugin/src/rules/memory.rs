@@ -1,0 +1,169 @@
+//! What the stream has shown the rules so far: where logs are delivered. A `CreateTrail` names the
+//! trail's bucket, a `PutSubscriptionFilter` its destination, a GCP `CreateSink` its bucket or topic,
+//! an Azure diagnostic setting its workspace, storage account or event hub; deleting one of those later
+//! is deleting where monitoring lands, whatever its name. Bounded: the oldest entries go first.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::model::Outcome;
+use crate::sources::aws_cloudtrail::Record as CloudTrailRecord;
+use crate::sources::azure_activity::Record as AzureRecord;
+use crate::sources::gcp_audit::Entry as GcpEntry;
+use crate::sources::{Decoded, SourceEvent};
+
+/// Log destinations learned from the stream, by kind.
+#[derive(Debug)]
+pub struct Destinations {
+    known: BTreeSet<(Kind, String)>,
+    order: VecDeque<(Kind, String)>,
+    cap: usize,
+    evicted: u64,
+}
+
+/// What kind of destination a name is (names of different kinds never collide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// An S3 bucket receiving CloudTrail, flow-log, Config or access-log deliveries.
+    AwsBucket,
+    /// A CloudWatch Logs group receiving a trail or flow logs.
+    AwsLogGroup,
+    /// An SNS topic, Firehose stream or Kinesis stream logs are forwarded through.
+    AwsStream,
+    /// A GCP storage bucket, BigQuery dataset or Pub/Sub topic a sink writes to.
+    GcpSinkDestination,
+    /// An Azure resource id (workspace, storage account, event hub namespace) diagnostics go to.
+    AzureDiagnosticsDestination,
+}
+
+impl Default for Destinations {
+    fn default() -> Destinations {
+        Destinations::with_cap(10_000)
+    }
+}
+
+impl Destinations {
+    pub fn with_cap(cap: usize) -> Destinations {
+        Destinations {
+            known: BTreeSet::new(),
+            order: VecDeque::new(),
+            cap: cap.max(1),
+            evicted: 0,
+        }
+    }
+
+    pub fn learn(&mut self, kind: Kind, name: &str) {
+        let key = (kind, normalise(kind, name));
+        if key.1.is_empty() || self.known.contains(&key) {
+            return;
+        }
+        if self.known.len() >= self.cap
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.known.remove(&oldest);
+            self.evicted += 1;
+        }
+        self.known.insert(key.clone());
+        self.order.push_back(key);
+    }
+
+    pub fn contains(&self, kind: Kind, name: &str) -> bool {
+        self.known.contains(&(kind, normalise(kind, name)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+}
+
+/// Azure resource ids are case-insensitive; ARNs and bucket names are not, but an ARN and a bare
+/// name must meet (`arn:aws:s3:::trail-logs` is bucket `trail-logs`).
+fn normalise(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::AzureDiagnosticsDestination => name.trim_end_matches('/').to_ascii_lowercase(),
+        Kind::AwsBucket => name
+            .strip_prefix("arn:aws:s3:::")
+            .unwrap_or(name)
+            .trim_end_matches('/')
+            .to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+/// Learn the destinations a successful event names. Called by the engine after the rules ran, so an
+/// event's own destination never makes that same event a finding.
+pub fn learn(decoded: &Decoded<'_>, destinations: &mut Destinations) {
+    if decoded.fields.outcome == Outcome::Failure {
+        return;
+    }
+    match &decoded.event {
+        SourceEvent::CloudTrail(record) => learn_cloudtrail(record, destinations),
+        SourceEvent::GcpAudit(entry) => learn_gcp(entry, destinations),
+        SourceEvent::AzureActivity(record) => learn_azure(record, destinations),
+        _ => {}
+    }
+}
+
+fn learn_cloudtrail(record: &CloudTrailRecord<'_>, d: &mut Destinations) {
+    let Some(params) = record.params() else {
+        return;
+    };
+    match (record.service(), &*record.event_name) {
+        ("cloudtrail", "CreateTrail" | "UpdateTrail") => {
+            if let Some(bucket) = params.str("s3BucketName") {
+                d.learn(Kind::AwsBucket, &bucket);
+            }
+            if let Some(group) = params.str("cloudWatchLogsLogGroupArn") {
+                d.learn(Kind::AwsLogGroup, log_group_name(&group));
+            }
+            if let Some(topic) = params.str("snsTopicName") {
+                d.learn(Kind::AwsStream, &topic);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `arn:aws:logs:region:account:log-group:NAME:*` → `NAME`.
+pub fn log_group_name(arn: &str) -> &str {
+    match arn.split_once(":log-group:") {
+        Some((_, rest)) => rest.strip_suffix(":*").unwrap_or(rest),
+        None => arn,
+    }
+}
+
+fn learn_gcp(_entry: &GcpEntry<'_>, _d: &mut Destinations) {}
+
+fn learn_azure(_record: &AzureRecord<'_>, _d: &mut Destinations) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_names_across_forms_and_forgets_the_oldest_at_the_cap() {
+        let mut d = Destinations::with_cap(2);
+        d.learn(Kind::AwsBucket, "arn:aws:s3:::org-trail-logs");
+        assert!(d.contains(Kind::AwsBucket, "org-trail-logs"));
+        assert!(!d.contains(Kind::AwsLogGroup, "org-trail-logs"));
+        d.learn(
+            Kind::AzureDiagnosticsDestination,
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.OperationalInsights/workspaces/W",
+        );
+        assert!(d.contains(
+            Kind::AzureDiagnosticsDestination,
+            "/SUBSCRIPTIONS/s/resourcegroups/rg/providers/microsoft.operationalinsights/workspaces/w"
+        ));
+        d.learn(Kind::AwsStream, "arn:aws:sns:us-east-1:1:t");
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.evicted(), 1);
+        assert!(!d.contains(Kind::AwsBucket, "org-trail-logs"));
+    }
+}
