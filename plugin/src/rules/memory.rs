@@ -127,6 +127,25 @@ fn learn_cloudtrail(record: &CloudTrailRecord<'_>, d: &mut Destinations) {
                 d.learn(Kind::AwsStream, &topic);
             }
         }
+        // CreateFlowLogs: `LogDestination` is an S3 ARN (optionally with a folder) or a log group ARN.
+        ("ec2", "CreateFlowLogs") => {
+            let nested = params.object("CreateFlowLogsRequest");
+            let request = nested.as_ref().unwrap_or(&params);
+            if let Some(group) = request.str("LogGroupName") {
+                d.learn(Kind::AwsLogGroup, &group);
+            }
+            if let Some(destination) = request.str("LogDestination") {
+                match destination.strip_prefix("arn:aws:s3:::") {
+                    Some(path) => d.learn(Kind::AwsBucket, path.split('/').next().unwrap_or(path)),
+                    None => d.learn(Kind::AwsLogGroup, log_group_name(&destination)),
+                }
+            }
+        }
+        ("logs", "PutSubscriptionFilter") => {
+            if let Some(destination) = params.str("destinationArn") {
+                d.learn(Kind::AwsStream, &destination);
+            }
+        }
         _ => {}
     }
 }
