@@ -35,7 +35,12 @@ impl Engine {
     /// Replace the configuration; on error the previous one stays active.
     /// Correlation state starts afresh: its windows and caps come from the configuration.
     pub fn configure(&mut self, document: &str) -> Result<(), ConfigError> {
-        self.config = Config::parse(document)?;
+        let config = Config::parse(document)?;
+        config.check_rule_references(
+            |id| rules::find(id).is_some(),
+            |pattern| rules::catalogue().any(|r| pattern.matches(r.id)),
+        )?;
+        self.config = config;
         self.correlator = Correlator::new(&self.config);
         Ok(())
     }
@@ -169,5 +174,27 @@ impl Engine {
         self.correlator.observe(&decoded, &mut event, &self.config);
         crate::sanitize::event(&mut event);
         event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    #[test]
+    fn configure_checks_rule_ids_and_patterns_against_the_catalogue() {
+        let mut engine = Engine::new();
+        let err = engine
+            .configure(r#"{"rules":{"aws.nope":{"enabled":false}}}"#)
+            .expect_err("unknown rule");
+        assert_eq!(err.path, "rules.aws.nope");
+        let err = engine
+            .configure(r#"{"suppressions":[{"name":"a","reason":"b","rules":["gcp.nothing.*"],"principals":["x"]}]}"#)
+            .expect_err("pattern matching nothing");
+        assert_eq!(err.path, "suppressions[0].rules[0]");
+        engine
+            .configure(r#"{"rules":{"aws.cloudtrail.stop_logging":{"enabled":false}},"suppressions":[{"name":"a","reason":"b","rules":["aws.cloudtrail.*"],"principals":["x"]}]}"#)
+            .expect("known ids and a matching pattern");
+        assert!(!engine.config().enabled("aws.cloudtrail.stop_logging"));
     }
 }

@@ -2,6 +2,9 @@
 //! Parsing is strict: unknown keys, unknown rule ids and malformed patterns are rejected with the path
 //! of the offending key, because a typo in an allow-list must not silently widen or narrow it.
 
+pub mod agents;
+pub mod correlation;
+pub mod network;
 pub mod tickets;
 pub mod windows;
 
@@ -12,11 +15,11 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use wildmatch::WildMatch;
 
-use crate::correlation::network::{self, NetworkDocument, NetworkSettings};
-use crate::correlation::settings::{CorrelationDocument, CorrelationSettings};
 use crate::model::{Normalized, Severity};
-use crate::rules;
 use crate::sources::json::Object;
+use agents::{AgentDocument, CustomAgent};
+use correlation::{CorrelationDocument, CorrelationSettings};
+use network::{NetworkDocument, NetworkSettings};
 use tickets::{TicketDocument, TicketScheme};
 use windows::{MaintenanceWindow, WindowDocument};
 
@@ -50,7 +53,7 @@ struct Document {
     #[serde(default)]
     aws_used_regions: Vec<String>,
     #[serde(default)]
-    agents: Vec<rules::container_evasion::agents::AgentDocument>,
+    agents: Vec<AgentDocument>,
     #[serde(default)]
     maintenance_windows: Vec<WindowDocument>,
     #[serde(default)]
@@ -265,12 +268,22 @@ pub struct Config {
     /// AWS regions the account works in; launches elsewhere are findings. Empty: the check is off.
     pub aws_used_regions: Vec<String>,
     /// Security and telemetry agents beyond the built-in catalogue.
-    pub agents: Vec<rules::container_evasion::agents::CustomAgent>,
+    pub agents: Vec<CustomAgent>,
     pub trusted_networks: Vec<IpNet>,
     pub break_glass_principals: Vec<WildMatch>,
     pub correlation: CorrelationSettings,
     /// Collectors and windows of the flow-log rules.
     pub network: NetworkSettings,
+    /// Rule ids and patterns the document names, checked against the catalogue by the engine.
+    references: Vec<RuleReference>,
+}
+
+/// A rule id (`rules.<id>`) or pattern (`suppressions[i].rules[j]`) named by the document.
+#[derive(Debug)]
+struct RuleReference {
+    path: String,
+    pattern: String,
+    exact: bool,
 }
 
 /// The configuration document's JSON Schema (draft 2020-12), from the same types `configure` parses.
@@ -297,14 +310,14 @@ impl Config {
 
     fn from_document(document: Document) -> Result<Config, ConfigError> {
         let mut rules = BTreeMap::new();
+        let mut references = Vec::new();
         for (id, settings) in document.rules {
             let path = format!("rules.{id}");
-            if rules::find(&id).is_none() {
-                return Err(ConfigError::at(
-                    path,
-                    "no such rule (see `blindspot rules` for the ids)",
-                ));
-            }
+            references.push(RuleReference {
+                path: path.clone(),
+                pattern: id.clone(),
+                exact: true,
+            });
             let severity = match settings.severity {
                 None => None,
                 Some(name) => Some(Severity::parse(&name).ok_or_else(|| {
@@ -328,10 +341,10 @@ impl Config {
         let tickets = tickets::validate(document.change_tickets)?;
         let mut suppressions = Vec::new();
         for (i, doc) in document.suppressions.into_iter().enumerate() {
-            suppressions.push(suppression(i, doc, &windows, &tickets)?);
+            suppressions.push(suppression(i, doc, &windows, &tickets, &mut references)?);
         }
         let aws_used_regions = aws_regions(document.aws_used_regions)?;
-        let agents = rules::container_evasion::agents::validate(document.agents)?;
+        let agents = agents::validate(document.agents)?;
         let trusted_networks = networks("trusted_networks", &document.trusted_networks)?;
         for (i, pattern) in document.break_glass_principals.iter().enumerate() {
             if pattern.trim().is_empty() || pattern.trim() == "*" {
@@ -357,7 +370,34 @@ impl Config {
             break_glass_principals,
             correlation,
             network,
+            references,
         })
+    }
+
+    /// Check every rule id and rule pattern the document names against the rules that exist. The
+    /// catalogue is not the configuration's to know (built-in rules, and user rules loaded beside
+    /// them), so whoever holds both calls this: `Engine::configure`.
+    pub fn check_rule_references(
+        &self,
+        exists: impl Fn(&str) -> bool,
+        any_matches: impl Fn(&WildMatch) -> bool,
+    ) -> Result<(), ConfigError> {
+        for reference in &self.references {
+            if reference.exact {
+                if !exists(&reference.pattern) {
+                    return Err(ConfigError::at(
+                        reference.path.clone(),
+                        "no such rule (see `blindspot rules` for the ids)",
+                    ));
+                }
+            } else if !any_matches(&WildMatch::new(&reference.pattern)) {
+                return Err(ConfigError::at(
+                    reference.path.clone(),
+                    format!("{:?} matches no rule id", reference.pattern),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn rule(&self, id: &str) -> Option<&RuleSettings> {
@@ -450,6 +490,7 @@ fn suppression(
     doc: SuppressionDocument,
     windows: &[MaintenanceWindow],
     tickets: &[TicketScheme],
+    references: &mut Vec<RuleReference>,
 ) -> Result<Suppression, ConfigError> {
     let path = format!("suppressions[{i}]");
     if doc.name.trim().is_empty() {
@@ -477,13 +518,11 @@ fn suppression(
         ));
     }
     for (j, pattern) in doc.rules.iter().enumerate() {
-        let matcher = WildMatch::new(pattern);
-        if !rules::catalogue().any(|r| matcher.matches(r.id)) {
-            return Err(ConfigError::at(
-                format!("{path}.rules[{j}]"),
-                format!("{pattern:?} matches no rule id"),
-            ));
-        }
+        references.push(RuleReference {
+            path: format!("{path}.rules[{j}]"),
+            pattern: pattern.clone(),
+            exact: false,
+        });
     }
     let source_ips = networks(&format!("{path}.source_ips"), &doc.source_ips)?;
     let windows = named(
@@ -533,7 +572,10 @@ mod tests {
             Config::parse(r#"{"rules":{"aws.cloudtrail.stop_logging":{"severity":"urgent"}}}"#)
                 .expect_err("bad severity");
         assert_eq!(err.path, "rules.aws.cloudtrail.stop_logging.severity");
-        let err = Config::parse(r#"{"rules":{"aws.nope":{"enabled":false}}}"#).expect_err("rule");
+        let config = Config::parse(r#"{"rules":{"aws.nope":{"enabled":false}}}"#).expect("parsed");
+        let err = config
+            .check_rule_references(|id| id == "aws.real", |_| true)
+            .expect_err("unknown rule id");
         assert_eq!(err.path, "rules.aws.nope");
         let err = Config::parse(r#"{"suppressions":[{"name":"a","reason":"b","principals":["x"],"source_ips":["10.0.0.0/33"]}]}"#)
             .expect_err("cidr");

@@ -3,7 +3,7 @@
 //! network before (a new network for a familiar principal is how stolen credentials look).
 
 use super::bounded::BoundedMap;
-use super::settings::CorrelationSettings;
+use crate::config::correlation::CorrelationSettings;
 use crate::model::EnrichedEvent;
 
 /// Networks remembered per principal; older ones are forgotten first.

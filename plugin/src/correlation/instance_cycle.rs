@@ -4,8 +4,8 @@
 //! start event, which completes it, so it is emitted exactly once and at the moment it matters.
 
 use super::bounded::BoundedMap;
-use super::settings::CorrelationSettings;
 use super::synthetic;
+use crate::config::correlation::CorrelationSettings;
 use crate::config::{Config, Scope};
 use crate::enrich::{self, Context};
 use crate::model::{EnrichedEvent, Outcome, Severity};

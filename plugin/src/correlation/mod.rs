@@ -11,7 +11,6 @@ pub mod history;
 pub mod instance_cycle;
 pub mod network;
 pub mod sequence;
-pub mod settings;
 pub mod synthetic;
 #[cfg(test)]
 mod tests;

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use super::bounded::BoundedMap;
 use super::clock::EventClock;
-use super::settings::{CorrelationSettings, MAX_MOVES_LISTED};
 use super::synthetic;
 use crate::config::Config;
+use crate::config::correlation::{CorrelationSettings, MAX_MOVES_LISTED};
 use crate::model::{EnrichedEvent, Normalized, Severity, SourceKind};
 use crate::rules::Detection;
 use crate::rules::sequences::EVASION_SEQUENCE;
