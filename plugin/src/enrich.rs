@@ -3,7 +3,7 @@
 //! steps every finding carries.
 
 use crate::config::{Config, Scope, Verdict};
-use crate::model::{Finding, Normalized, Outcome};
+use crate::model::{Finding, Normalized, Outcome, Severity};
 use crate::rules::Detection;
 
 /// How a call was made, from its user agent.
@@ -76,6 +76,16 @@ impl Tool {
     }
 }
 
+/// How much each fact moves a finding's confidence (percentage points). A failed call changed
+/// nothing; root and break-glass identities are what routine work avoids; IaC tools and trusted
+/// networks are how routine work usually arrives.
+const FAILED_ATTEMPT: i32 = -15;
+const ROOT_IDENTITY: i32 = 5;
+const BREAK_GLASS_IDENTITY: i32 = 10;
+const IAC_TOOL: i32 = -10;
+const TRUSTED_NETWORK: i32 = -5;
+const UNTRUSTED_NETWORK: i32 = 10;
+
 /// Facts about the event that adjust every finding on it, read once per event.
 pub struct Context<'e> {
     pub fields: &'e Normalized,
@@ -101,16 +111,16 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
     let mut reasons = detection.reasons;
     let fields = context.fields;
 
-    if context.fields.outcome == Outcome::Failure {
-        severity = severity.lowered();
-        confidence -= 15;
+    let failed = context.fields.outcome == Outcome::Failure;
+    if failed {
+        confidence += FAILED_ATTEMPT;
         reasons.push(format!(
             "the call failed ({}): an attempt, the change was not made",
             context.failure.as_deref().unwrap_or("no error recorded")
         ));
     }
     if context.root {
-        confidence += 5;
+        confidence += ROOT_IDENTITY;
         reasons.push("made by the account's root user, which routine administration avoids".into());
     }
     if let Some(principal) = fields.principal.as_deref()
@@ -122,7 +132,7 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
         // Break-glass identities exist for emergencies; monitoring changes by one are either part
         // of a declared incident or a stolen emergency credential.
         severity = severity.raised();
-        confidence += 10;
+        confidence += BREAK_GLASS_IDENTITY;
         reasons.push(format!(
             "made by {principal}, a configured break-glass identity reserved for emergencies"
         ));
@@ -136,7 +146,7 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
             let tool = Tool::from_user_agent(ua);
             who.push_str(&format!(" using {}", tool.describe()));
             if tool == Tool::Iac {
-                confidence -= 10;
+                confidence += IAC_TOOL;
             }
         }
         reasons.push(who);
@@ -147,14 +157,20 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
         && let Ok(addr) = ip.parse::<std::net::IpAddr>()
     {
         if config.trusted_networks.iter().any(|n| n.contains(&addr)) {
-            confidence -= 5;
+            confidence += TRUSTED_NETWORK;
             reasons.push(format!("from {ip}, inside the configured trusted networks"));
         } else {
-            confidence += 10;
+            confidence += UNTRUSTED_NETWORK;
             reasons.push(format!(
                 "from {ip}, outside the configured trusted networks"
             ));
         }
+    }
+
+    if failed {
+        // Alone an attempt never alerts (peers stay quiet on denied calls); a principal's repeated
+        // denied attempts escalate through `sequence.denied_evasion_attempts`.
+        severity = severity.min(Severity::Low);
     }
 
     let mut suppression = None;
@@ -199,7 +215,7 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
     })
 }
 
-/// The four response steps of ../shared/reference/detections.md, filled in for this event.
+/// The four response steps of docs/detections.md, filled in for this event.
 fn response(fields: &Normalized, scope: String, restore: Vec<String>, failed: bool) -> Vec<String> {
     let who = fields.principal.as_deref().unwrap_or("the principal");
     let action = fields.action.as_deref().unwrap_or("the change");

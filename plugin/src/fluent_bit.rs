@@ -1,4 +1,4 @@
-//! Fluent Bit's `wasm` filter (core module, wasm32-wasip1; ../shared/reference/fluent-bit-wasm-abi.md):
+//! Fluent Bit's `wasm` filter (core module, wasm32-wasip1; docs/integration.md):
 //! `fn(tag_ptr, tag_len, time_sec, time_nsec, record_ptr, record_len) -> ret_ptr`, returning the record
 //! with the `blindspot` enrichment spliced in, as a NUL-terminated string in module memory that stays
 //! valid until the next call. The engine (and its correlation state) lives as long as the instance.

@@ -13,6 +13,7 @@ const SECOND: i64 = 1_000_000;
 pub struct CorrelationDocument {
     window_minutes: Option<u32>,
     min_moves: Option<u32>,
+    min_denied_attempts: Option<u32>,
     out_of_order_tolerance_seconds: Option<u32>,
     instance_cycle_minutes: Option<u32>,
     max_principals: Option<u32>,
@@ -27,6 +28,8 @@ pub struct CorrelationSettings {
     pub window: i64,
     /// Distinct moves (different rules or targets) that make a sequence worth escalating.
     pub min_moves: usize,
+    /// Distinct failed attempts by one principal within `window` that escalate.
+    pub min_denied_attempts: usize,
     /// How far behind the watermark an event may arrive and still join open windows.
     pub tolerance: i64,
     /// Stop → change → start on one instance within this span is one boot-configuration tamper.
@@ -42,6 +45,7 @@ impl Default for CorrelationSettings {
         CorrelationSettings {
             window: 30 * MINUTE,
             min_moves: 2,
+            min_denied_attempts: 3,
             tolerance: 5 * 60 * SECOND,
             instance_cycle: 60 * MINUTE,
             max_principals: 10_000,
@@ -76,6 +80,8 @@ impl CorrelationSettings {
                 .map_or(defaults.window, minutes),
             min_moves: range("min_moves", doc.min_moves, 2, 100)?
                 .map_or(defaults.min_moves, |v| v as usize),
+            min_denied_attempts: range("min_denied_attempts", doc.min_denied_attempts, 2, 100)?
+                .map_or(defaults.min_denied_attempts, |v| v as usize),
             tolerance: range(
                 "out_of_order_tolerance_seconds",
                 doc.out_of_order_tolerance_seconds,

@@ -1,5 +1,5 @@
 //! Correlation: findings that only several events together prove (families 4 and 5 of
-//! ../shared/reference/detections.md), and the per-principal history that scores single findings.
+//! docs/detections.md), and the per-principal history that scores single findings.
 //!
 //! Everything here advances on event time (`clock`), never on wall-clock, so a replay is fast and its
 //! output deterministic; every table is a `BoundedMap`, so a month-long stream or an attacker spraying
@@ -19,7 +19,7 @@ use clock::{Arrival, EventClock};
 use history::History;
 use instance_cycle::InstanceCycles;
 use network::NetworkWatch;
-use sequence::Sequences;
+use sequence::{Pattern, Sequences};
 
 use crate::config::Config;
 use crate::model::{EnrichedEvent, StateStats};
@@ -32,6 +32,7 @@ pub struct Correlator {
     clock: EventClock,
     history: History,
     sequences: Sequences,
+    denied: Sequences,
     cycles: InstanceCycles,
     network: NetworkWatch,
     /// Synthetic events completed since the last `drain`.
@@ -58,7 +59,8 @@ impl Correlator {
                     .max(config.network.silence_gap),
             ),
             history: History::new(settings),
-            sequences: Sequences::new(settings),
+            sequences: Sequences::new(Pattern::Evasion, settings),
+            denied: Sequences::new(Pattern::Denied, settings),
             cycles: InstanceCycles::new(settings),
             network: NetworkWatch::new(&config.network),
             ready: Vec::new(),
@@ -77,8 +79,10 @@ impl Correlator {
         // A late event still alerts on its own; it only stays out of windows that already closed.
         if arrival != Arrival::Late {
             self.sequences.observe(event, config, &mut self.ready);
+            self.denied.observe(event, config, &mut self.ready);
         }
         self.sequences.expire(&self.clock, config, &mut self.ready);
+        self.denied.expire(&self.clock, config, &mut self.ready);
         if let Some(mark) = self.clock.watermark() {
             self.network.advance(
                 mark.saturating_sub(self.clock.tolerance()),
@@ -98,6 +102,7 @@ impl Correlator {
     pub fn flush(&mut self, config: &Config) -> Vec<EnrichedEvent> {
         let before = self.ready.len();
         self.sequences.close_all(config, &mut self.ready);
+        self.denied.close_all(config, &mut self.ready);
         if let Some(mark) = self.clock.watermark() {
             self.network.close(mark, config, &mut self.ready);
         }
@@ -109,10 +114,12 @@ impl Correlator {
         StateStats {
             tracked: (self.history.tracked()
                 + self.sequences.tracked()
+                + self.denied.tracked()
                 + self.cycles.tracked()
                 + self.network.tracked()) as u64,
             evicted: self.history.evicted()
                 + self.sequences.evicted()
+                + self.denied.evicted()
                 + self.cycles.evicted()
                 + self.network.evictions(),
             late_events: self.clock.late(),

@@ -1,6 +1,7 @@
-//! Family 5, first pattern: one principal, several monitoring-evasion moves, one window. Each move
-//! alerts on its own; the sequence is the finding a human must see first, so it is emitted once per
-//! window, when event time closes the window, listing every move.
+//! Family 5, one principal and one window: several monitoring-evasion moves (each alerts on its own;
+//! the sequence is the finding a human must see first), or several denied attempts (none alerts on its
+//! own; together they are someone probing). Emitted once per window, when event time closes it,
+//! listing every move.
 
 use std::collections::BTreeSet;
 
@@ -9,9 +10,61 @@ use super::clock::EventClock;
 use super::synthetic;
 use crate::config::Config;
 use crate::config::correlation::{CorrelationSettings, MAX_MOVES_LISTED};
-use crate::model::{EnrichedEvent, Normalized, Severity, SourceKind};
-use crate::rules::Detection;
-use crate::rules::sequences::EVASION_SEQUENCE;
+use crate::model::{EnrichedEvent, Finding, Normalized, Outcome, Severity, SourceKind};
+use crate::rules::sequences::{DENIED_ATTEMPTS, EVASION_SEQUENCE};
+use crate::rules::{Detection, Rule};
+
+/// Which findings a sequence collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Successful changes of at least medium severity.
+    Evasion,
+    /// Failed attempts (low findings of failed calls).
+    Denied,
+}
+
+impl Pattern {
+    fn rule(self) -> &'static Rule {
+        match self {
+            Pattern::Evasion => &EVASION_SEQUENCE,
+            Pattern::Denied => &DENIED_ATTEMPTS,
+        }
+    }
+
+    fn collects(self, event: &EnrichedEvent, finding: &Finding) -> bool {
+        if finding.suppression.is_some() || finding.rule_id.starts_with("sequence.") {
+            return false;
+        }
+        match self {
+            Pattern::Evasion => {
+                event.fields.outcome != Outcome::Failure && finding.severity >= Severity::Medium
+            }
+            Pattern::Denied => event.fields.outcome == Outcome::Failure,
+        }
+    }
+
+    fn minimum(self, settings: &CorrelationSettings) -> usize {
+        match self {
+            Pattern::Evasion => settings.min_moves,
+            Pattern::Denied => settings.min_denied_attempts,
+        }
+    }
+
+    /// The synthetic event's id and action names.
+    fn name(self) -> &'static str {
+        match self {
+            Pattern::Evasion => "monitoring_evasion",
+            Pattern::Denied => "denied_evasion_attempts",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Pattern::Evasion => "distinct monitoring-evasion changes",
+            Pattern::Denied => "denied monitoring-evasion attempts",
+        }
+    }
+}
 
 /// One monitoring-evasion finding, as the sequence remembers it.
 #[derive(Debug, Clone)]
@@ -38,14 +91,16 @@ struct Episode {
 
 #[derive(Debug)]
 pub struct Sequences {
+    pattern: Pattern,
     open: BoundedMap<String, Episode>,
     /// Closing deadlines → principal, so closing costs nothing until a deadline passes.
     deadlines: BTreeSet<(i64, String)>,
 }
 
 impl Sequences {
-    pub fn new(settings: &CorrelationSettings) -> Sequences {
+    pub fn new(pattern: Pattern, settings: &CorrelationSettings) -> Sequences {
         Sequences {
+            pattern,
             open: BoundedMap::new(settings.max_principals),
             deadlines: BTreeSet::new(),
         }
@@ -74,11 +129,7 @@ impl Sequences {
         let moves: Vec<Move> = event
             .findings
             .iter()
-            .filter(|f| {
-                f.suppression.is_none()
-                    && f.severity >= Severity::Medium
-                    && !f.rule_id.starts_with("sequence.")
-            })
+            .filter(|f| self.pattern.collects(event, f))
             .map(|f| Move {
                 time,
                 rule_id: f.rule_id.clone(),
@@ -103,7 +154,7 @@ impl Sequences {
         {
             self.deadlines
                 .remove(&(episode.start + settings.window, key.clone()));
-            emit(&key, episode, false, config, out);
+            emit(self.pattern, &key, episode, false, config, out);
         }
         let mut created = false;
         let episode = self.open.touch_or_insert_with(key.clone(), || {
@@ -142,7 +193,7 @@ impl Sequences {
         if let Some((evicted_key, episode)) = self.open.take_evicted() {
             self.deadlines
                 .remove(&(episode.start + settings.window, evicted_key.clone()));
-            emit(&evicted_key, episode, true, config, out);
+            emit(self.pattern, &evicted_key, episode, true, config, out);
         }
     }
 
@@ -156,7 +207,7 @@ impl Sequences {
                 break;
             };
             if let Some(episode) = self.open.remove(&key) {
-                emit(&key, episode, false, config, out);
+                emit(self.pattern, &key, episode, false, config, out);
             }
         }
     }
@@ -165,7 +216,7 @@ impl Sequences {
     pub fn close_all(&mut self, config: &Config, out: &mut Vec<EnrichedEvent>) {
         while let Some((_, key)) = self.deadlines.pop_first() {
             if let Some(episode) = self.open.remove(&key) {
-                emit(&key, episode, false, config, out);
+                emit(self.pattern, &key, episode, false, config, out);
             }
         }
     }
@@ -173,6 +224,7 @@ impl Sequences {
 
 /// The escalated finding, when the window holds enough distinct moves.
 fn emit(
+    pattern: Pattern,
     principal: &str,
     episode: Episode,
     early: bool,
@@ -180,7 +232,7 @@ fn emit(
     out: &mut Vec<EnrichedEvent>,
 ) {
     let settings = &config.correlation;
-    if episode.distinct.len() < settings.min_moves {
+    if episode.distinct.len() < pattern.minimum(settings) {
         return;
     }
     let mut moves = episode.moves;
@@ -195,7 +247,11 @@ fn emit(
     let fields = Normalized {
         event_time: Some(last.time),
         event_id: Some(format!(
-            "blindspot:sequence:{}:{}",
+            "blindspot:{}:{}:{}",
+            match pattern {
+                Pattern::Evasion => "sequence",
+                Pattern::Denied => "denied",
+            },
             synthetic::time_id(episode.start),
             principal
         )),
@@ -203,7 +259,7 @@ fn emit(
         account: (accounts.len() == 1).then(|| accounts.iter().map(|a| (*a).to_owned()).collect()),
         principal: Some(principal.to_owned()),
         source_ip: last.source_ip.clone(),
-        action: Some("blindspot.sequence.monitoring_evasion".to_owned()),
+        action: Some(format!("blindspot.sequence.{}", pattern.name())),
         target: Some(format!(
             "{} moves ({}) across {}",
             episode.distinct.len(),
@@ -213,10 +269,10 @@ fn emit(
         outcome: crate::model::Outcome::Success,
         ..Normalized::default()
     };
-    let mut detection = Detection::new(&EVASION_SEQUENCE).reason(format!(
-        "{principal} made {} distinct monitoring-evasion changes within {minutes} minute(s) \
-         (window {} minutes) across {}",
+    let mut detection = Detection::new(pattern.rule()).reason(format!(
+        "{principal} made {} {} within {minutes} minute(s) (window {} minutes) across {}",
         episode.distinct.len(),
+        pattern.what(),
         settings.window / 60_000_000,
         sources.iter().copied().collect::<Vec<_>>().join(", ")
     ));

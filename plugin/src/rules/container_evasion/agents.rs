@@ -1,5 +1,5 @@
 //! The catalogue of security and telemetry agents: which workloads, namespaces and images are the eyes
-//! of the cluster or host. Built in for the agents of ../shared/reference/detections.md, extended by the
+//! of the cluster or host. Built in for the agents of docs/detections.md, extended by the
 //! configuration's `agents` section for in-house collectors and private mirrors.
 
 pub use crate::config::agents::CustomAgent;

@@ -9,10 +9,8 @@
 //! change itself (a cloud firewall rule) is T1562.007, which family 3 already reports where the change
 //! alone is telling; here the finding is the blocked reporting.
 
-use crate::model::SourceKind;
-use crate::rules::{Rule, rule};
-
-pub const INDICATOR_BLOCKING: (&str, &str) = ("T1562.006", "Impair Defenses: Indicator Blocking");
+use crate::model::{Severity, SourceKind};
+use crate::rules::{Trigger, attack, declare};
 
 /// The flow logs that show the effect and the audit logs that show the change.
 pub const SOURCES: &[SourceKind] = &[
@@ -23,35 +21,33 @@ pub const SOURCES: &[SourceKind] = &[
     SourceKind::K8sAudit,
 ];
 
-rule!(
-    COLLECTOR_REJECTED,
-    "network.collector_rejected_after_change",
-    "Traffic to a telemetry collector rejected after a network change",
-    INDICATOR_BLOCKING,
-    High,
-    80,
-    SOURCES,
-    "a flow record (AWS VPC Flow Logs REJECT, GCP firewall-rule log DENIED) of traffic to a collector \
+declare! {
+    COLLECTOR_REJECTED = {
+        id: "network.collector_rejected_after_change",
+        title: "Traffic to a telemetry collector rejected after a network change",
+        description: "a flow record (AWS VPC Flow Logs REJECT, GCP firewall-rule log DENIED) of traffic to a collector \
      (configured `network.collectors`, else well-known collector ports), from a private address or a \
      host seen reporting, within `rejection_window_minutes` after a successful change that can narrow \
      traffic (security-group revoke or modify, NACL entry or association, security groups swapped on an \
      instance or interface, GCP firewall rule, Azure NSG rule, Kubernetes network policy) in the same \
      account or project. Once per host and change. Rejections with no change before them (scanners, \
-     misconfigured hosts) are not findings."
-);
-rule!(
-    COLLECTOR_SILENCE,
-    "network.collector_silence_after_change",
-    "Host silent toward its telemetry collector after a network change",
-    INDICATOR_BLOCKING,
-    High,
-    70,
-    SOURCES,
-    "a host that sent accepted traffic to a collector within `silence_gap_minutes` before a network \
+     misconfigured hosts) are not findings.",
+        attack: &attack::INDICATOR_BLOCKING,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::Correlation { sources: SOURCES },
+    };
+    COLLECTOR_SILENCE = {
+        id: "network.collector_silence_after_change",
+        title: "Host silent toward its telemetry collector after a network change",
+        description: "a host that sent accepted traffic to a collector within `silence_gap_minutes` before a network \
      change in its account or project, then sends no accepted traffic to any collector for \
      `silence_gap_minutes` after it. Judged on event time: emitted once the stream's watermark passes \
      the change time plus the gap, or at end of stream if the last event is that late; otherwise there \
-     is not enough evidence and nothing is emitted. A synthetic event of its own."
-);
-
-pub static RULES: &[&Rule] = &[&COLLECTOR_REJECTED, &COLLECTOR_SILENCE];
+     is not enough evidence and nothing is emitted. A synthetic event of its own.",
+        attack: &attack::INDICATOR_BLOCKING,
+        severity: Severity::High,
+        confidence: 70,
+        trigger: Trigger::Correlation { sources: SOURCES },
+    };
+}

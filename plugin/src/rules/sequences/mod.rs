@@ -1,9 +1,10 @@
 //! Family 5: sequences. These rules are not evaluated per event; the correlation engine
-//! (`crate::correlation`) raises them when event time completes a pattern. Their metadata lives here
+//! (`crate::correlation`) raises them when event time completes a pattern. Their declarations live here
 //! so that they are listed, configurable and suppressible like every other rule.
 
-use crate::model::SourceKind;
-use crate::rules::rule;
+use crate::model::{Severity, SourceKind};
+use crate::rules::attack::{self, Attack, Technique};
+use crate::rules::{Trigger, declare};
 
 const ALL_AUDIT_SOURCES: &[SourceKind] = &[
     SourceKind::AwsCloudtrail,
@@ -14,36 +15,68 @@ const ALL_AUDIT_SOURCES: &[SourceKind] = &[
     SourceKind::FlowLog,
 ];
 
-rule!(
-    EVASION_SEQUENCE,
-    "sequence.monitoring_evasion",
-    "Several monitoring-evasion moves by one principal",
-    ("T1562", "Impair Defenses"),
-    Critical,
-    90,
-    ALL_AUDIT_SOURCES,
-    "One principal made at least `correlation.min_moves` distinct monitoring-evasion changes (different \
-     rules or targets, any sources) within `correlation.window_minutes` of event time (default 2 in 30 \
-     minutes). Emitted once per window, when it closes, as a synthetic event listing every move with its \
-     event id; each move also alerted on its own. Suppressed moves do not count."
-);
+const IMPAIR_DEFENSES: Attack = Attack {
+    v18: Technique {
+        id: "T1562",
+        name: "Impair Defenses",
+        tactic: attack::DEFENSE_EVASION,
+    },
+    newer: Some(Technique {
+        id: "T1685",
+        name: "Disable or Modify Tools",
+        tactic: attack::DEFENSE_IMPAIRMENT,
+    }),
+};
 
-rule!(
-    INSTANCE_BOOT_TAMPER,
-    "sequence.instance_boot_tamper",
-    "Instance stopped, boot configuration changed, instance started",
-    ("T1578", "Modify Cloud Compute Infrastructure"),
-    Critical,
-    90,
-    &[
-        SourceKind::AwsCloudtrail,
-        SourceKind::AzureActivity,
-        SourceKind::GcpAudit
-    ],
-    "The same instance was stopped, then had its user data, startup script, metadata service or agent \
-     extension changed (a finding of the compute-tampering family), then was started again, within \
-     `correlation.instance_cycle_minutes` (default 60): the change takes effect on this boot, which is \
-     how user data is swapped to keep agents off. Raised on the start event."
-);
+const MODIFY_CLOUD_COMPUTE: Attack = Attack {
+    v18: Technique {
+        id: "T1578",
+        name: "Modify Cloud Compute Infrastructure",
+        tactic: attack::DEFENSE_EVASION,
+    },
+    newer: None,
+};
 
-pub static RULES: &[&crate::rules::Rule] = &[&EVASION_SEQUENCE, &INSTANCE_BOOT_TAMPER];
+declare! {
+    EVASION_SEQUENCE = {
+        id: "sequence.monitoring_evasion",
+        title: "Several monitoring-evasion moves by one principal",
+        description: "One principal made at least `correlation.min_moves` distinct monitoring-evasion \
+            changes (different rules or targets, any sources, each at least medium) within \
+            `correlation.window_minutes` of event time (default 2 in 30 minutes). Emitted once per window, \
+            when it closes, as a synthetic event listing every move with its event id; each move also \
+            alerted on its own. Suppressed moves and failed attempts do not count.",
+        attack: &IMPAIR_DEFENSES,
+        severity: Severity::Critical,
+        confidence: 90,
+        trigger: Trigger::Correlation { sources: ALL_AUDIT_SOURCES },
+    };
+    INSTANCE_BOOT_TAMPER = {
+        id: "sequence.instance_boot_tamper",
+        title: "Instance stopped, boot configuration changed, instance started",
+        description: "The same instance was stopped, then had its user data, startup script, metadata \
+            service or agent extension changed (a finding of the compute-tampering family), then was \
+            started again, within `correlation.instance_cycle_minutes` (default 60): the change takes \
+            effect on this boot, which is how user data is swapped to keep agents off. Raised on the \
+            start event.",
+        attack: &MODIFY_CLOUD_COMPUTE,
+        severity: Severity::Critical,
+        confidence: 90,
+        trigger: Trigger::Correlation {
+            sources: &[SourceKind::AwsCloudtrail, SourceKind::AzureActivity, SourceKind::GcpAudit],
+        },
+    };
+    DENIED_ATTEMPTS = {
+        id: "sequence.denied_evasion_attempts",
+        title: "Repeated denied monitoring-evasion attempts by one principal",
+        description: "One principal's monitoring-evasion calls failed at least \
+            `correlation.min_denied_attempts` times (distinct rules or targets, default 3) within \
+            `correlation.window_minutes` of event time. Each failed attempt alone is a low finding that \
+            does not alert; several are someone probing what their credentials may switch off. Emitted once \
+            per window, when it closes, listing every attempt with its error.",
+        attack: &IMPAIR_DEFENSES,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::Correlation { sources: ALL_AUDIT_SOURCES },
+    };
+}
