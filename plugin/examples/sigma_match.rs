@@ -14,7 +14,9 @@ use blindspot_plugin::sources::json::Object;
 
 fn rule_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
             if entry.extension().is_some_and(|e| e == "yml" || e == "yaml") {
@@ -29,7 +31,10 @@ fn rule_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 fn run() -> Result<serde_json::Value, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let split = args.iter().position(|a| a == "--").ok_or("usage: <rules>... -- <source>=<events.ndjson>...")?;
+    let split = args
+        .iter()
+        .position(|a| a == "--")
+        .ok_or("usage: <rules>... -- <source>=<events.ndjson>...")?;
     let mut files = Vec::new();
     for path in &args[..split] {
         rule_files(Path::new(path), &mut files).map_err(|e| format!("{path}: {e}"))?;
@@ -48,8 +53,11 @@ fn run() -> Result<serde_json::Value, String> {
     let (set, skipped) = sigma::load(&documents, options).map_err(|e| e.to_string())?;
     let mut matches = Vec::new();
     for spec in &args[split + 1..] {
-        let (source, path) = spec.split_once('=').ok_or_else(|| format!("`{spec}` is not <source>=<file>"))?;
-        let source = SourceKind::parse(source).ok_or_else(|| format!("unknown source `{source}`"))?;
+        let (source, path) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("`{spec}` is not <source>=<file>"))?;
+        let source =
+            SourceKind::parse(source).ok_or_else(|| format!("unknown source `{source}`"))?;
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {

@@ -130,7 +130,13 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Expr, String> {
         if keyword(self.peek(), "not") {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err("`not` and parentheses nested deeper than 64 levels".into());
+            }
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -321,5 +327,7 @@ mod tests {
             Err("unexpected `sel_b` after a complete condition".into())
         );
         assert!(parse(&"(".repeat(100), &n).is_err());
+        assert!(parse(&format!("{}sel_a", "not ".repeat(100)), &n).is_err());
+        assert!(parse(&format!("{}sel_a", "not ".repeat(60)), &n).is_ok());
     }
 }

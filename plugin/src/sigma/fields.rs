@@ -103,7 +103,7 @@ impl Scalar {
         match text.as_bytes().first() {
             Some(b'"') => match json::raw_str(raw) {
                 Some(s) => {
-                    let number = s.trim().parse::<f64>().ok();
+                    let number = numeric(&s);
                     Scalar::text(s.into_owned(), number)
                 }
                 None => Scalar::Null,
@@ -124,6 +124,18 @@ impl Scalar {
             Some(_) => Scalar::text(text.to_string(), text.parse::<f64>().ok()),
             None => Scalar::Null,
         }
+    }
+}
+
+/// The number a string spells in decimal (`"404"`, `"-1.5"`); not `"inf"` or `"NaN"`, which Rust's float
+/// parser would also read.
+fn numeric(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        t.parse::<f64>().ok().filter(|n| n.is_finite())
+    } else {
+        None
     }
 }
 
@@ -215,7 +227,7 @@ fn collect(raw: &RawValue, depth: usize, out: &mut Vec<Scalar>) {
         }
         Some(b'"') => {
             if let Some(s) = json::raw_str(raw) {
-                let number = s.trim().parse::<f64>().ok();
+                let number = numeric(&s);
                 out.push(Scalar::text(s.into_owned(), number));
             }
         }
