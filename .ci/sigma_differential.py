@@ -10,7 +10,6 @@ Needs: pip install pysigma pysigma-backend-sqlite (this script installs nothing)
 Run from the repository root: python3 .ci/sigma_differential.py
 """
 
-import base64  # noqa: F401  (kept for readers decoding the base64 cases by hand)
 import itertools
 import json
 import re

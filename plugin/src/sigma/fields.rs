@@ -159,7 +159,13 @@ fn walk_object(
     out: &mut Vec<Scalar>,
 ) {
     // Try `a`, then `a.b`, `a.b.c`… as literal keys, so keys containing dots are reachable.
-    for take in 1..=segments.len() {
+    let Some(first) = segments.first() else {
+        return;
+    };
+    if let Some(raw) = object.raw(first) {
+        walk_raw(raw, &segments[1..], source, depth + 1, found, out);
+    }
+    for take in 2..=segments.len() {
         let key = segments[..take].join(".");
         if let Some(raw) = object.raw(&key) {
             walk_raw(raw, &segments[take..], source, depth + 1, found, out);

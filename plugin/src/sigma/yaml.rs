@@ -286,16 +286,20 @@ mod tests {
     fn splits_documents_and_expands_aliases() {
         let docs = load_documents("---\na: &x [1, 2]\nb: *x\n---\n---\nc: d\n").expect("yaml");
         assert_eq!(docs.len(), 2);
-        assert_eq!(
-            docs[0].get("a"),
-            docs[0]
-                .get("b")
-                .map(|n| Node {
-                    line: 2,
-                    ..n.clone()
-                })
-                .as_ref()
-        );
+        let value = |k: &str| docs[0].get(k).map(|n| n.value.clone());
+        let one_two = Value::Seq(vec![
+            Node {
+                value: Value::Int(1),
+                line: 2,
+            },
+            Node {
+                value: Value::Int(2),
+                line: 2,
+            },
+        ]);
+        assert_eq!(value("b"), Some(one_two));
+        assert_eq!(value("a"), value("b"));
+        assert_eq!(docs[1].get("c").map(|n| n.line), Some(6));
     }
 
     #[test]
