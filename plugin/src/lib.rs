@@ -18,6 +18,7 @@ pub mod enrichment_json;
 pub mod model;
 pub mod rules;
 pub mod sanitize;
+pub mod sigma;
 pub mod sources;
 
 #[cfg(all(target_arch = "wasm32", target_env = "p2"))]
