@@ -1,0 +1,364 @@
+//! Family 1 on AWS, CloudTrail trails and CloudTrail Lake stopped, deleted or narrowed.
+
+use serde_json::value::RawValue;
+
+use crate::model::Severity;
+use crate::rules::{Detection, Env, Trigger, attack, declare};
+use crate::sources::aws_cloudtrail::Record;
+use crate::sources::json::{self, Object};
+
+use super::{or_placeholder, param, region};
+
+declare! {
+    STOP_LOGGING = {
+        id: "aws.cloudtrail.stop_logging",
+        title: "CloudTrail logging stopped",
+        description: "StopLogging on a trail: API activity stops being recorded. StartLogging is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 90,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "StopLogging")],
+            check: stop_logging,
+        },
+    };
+    DELETE_TRAIL = {
+        id: "aws.cloudtrail.delete_trail",
+        title: "CloudTrail trail deleted",
+        description: "DeleteTrail: the trail and its delivery are gone. CreateTrail is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 90,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "DeleteTrail")],
+            check: delete_trail,
+        },
+    };
+    TRAIL_NARROWED = {
+        id: "aws.cloudtrail.trail_narrowed",
+        title: "CloudTrail trail coverage narrowed",
+        description: "UpdateTrail that makes a trail single-region, drops global service events, stops being an organization \
+                     trail, removes CloudWatch Logs delivery or sends logs to a new bucket. Updates that only widen coverage \
+                     (multi-region on, global events on, a log group added, a KMS key) are not findings.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "UpdateTrail")],
+            check: update_trail,
+        },
+    };
+    SELECTORS_NARROWED = {
+        id: "aws.cloudtrail.event_selectors_narrowed",
+        title: "CloudTrail event selectors drop management events",
+        description: "PutEventSelectors whose basic or advanced selectors no longer record management events, record only \
+                     reads, or exclude event sources. Selectors recording all management events are not findings.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "PutEventSelectors")],
+            check: put_event_selectors,
+        },
+    };
+    LAKE_STOPPED = {
+        id: "aws.cloudtrail.lake_ingestion_stopped",
+        title: "CloudTrail Lake ingestion stopped or event data store deleted",
+        description: "StopEventDataStoreIngestion or DeleteEventDataStore: CloudTrail Lake stops recording or loses its store.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "StopEventDataStoreIngestion"), ("cloudtrail", "DeleteEventDataStore")],
+            check: lake,
+        },
+    };
+}
+
+/// Trail names arrive as a name or an ARN; commands take either.
+fn trail_name(record: &Record<'_>, key: &str) -> Option<String> {
+    param(record, key)
+}
+
+fn stop_logging(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let trail = trail_name(record, "name");
+    let t = or_placeholder(&trail, "<trail>");
+    let r = region(record);
+    Some(
+        Detection::new(&STOP_LOGGING)
+            .reason(format!(
+                "CloudTrail logging was stopped on trail {}: API calls in its scope are no longer recorded",
+                trail.as_deref().unwrap_or("(unnamed)")
+            ))
+            .scope(format!(
+                "`aws cloudtrail get-trail-status --name {t} --region {r}` gives StopLoggingTime; \
+                 `aws cloudtrail describe-trails --trail-name-list {t} --region {r}` shows which regions and \
+                 accounts the trail covered"
+            ))
+            .restore(format!("aws cloudtrail start-logging --name {t} --region {r}")),
+    )
+}
+
+fn delete_trail(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let trail = trail_name(record, "name");
+    let t = or_placeholder(&trail, "<trail>");
+    let r = region(record);
+    Some(
+        Detection::new(&DELETE_TRAIL)
+            .reason(format!(
+                "CloudTrail trail {} was deleted: its recording and delivery ended",
+                trail.as_deref().unwrap_or("(unnamed)")
+            ))
+            .scope(format!(
+                "`aws cloudtrail describe-trails --region {r}` lists the trails left; the deleted trail's \
+                 last delivered files are still in its S3 bucket"
+            ))
+            .restore(format!(
+                "aws cloudtrail create-trail --name {t} --s3-bucket-name <log-bucket> --is-multi-region-trail \
+                 --include-global-service-events --region {r}"
+            ))
+            .restore(format!("aws cloudtrail start-logging --name {t} --region {r}")),
+    )
+}
+
+fn update_trail(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let params = record.params()?;
+    let trail = params.str("name").map(|v| v.into_owned());
+    let t = or_placeholder(&trail, "<trail>");
+    let r = region(record);
+    let mut severity = None;
+    let mut reasons = Vec::new();
+    let mut flags = Vec::new();
+    if params.bool("isMultiRegionTrail") == Some(false) {
+        severity = severity.max(Some(Severity::High));
+        reasons.push(
+            "the trail was made single-region (isMultiRegionTrail=false): calls in every other region \
+             are no longer recorded"
+                .to_owned(),
+        );
+        flags.push("--is-multi-region-trail");
+    }
+    if params.bool("includeGlobalServiceEvents") == Some(false) {
+        severity = severity.max(Some(Severity::High));
+        reasons.push(
+            "global service events were excluded (includeGlobalServiceEvents=false): IAM, STS and \
+             CloudFront calls are no longer recorded"
+                .to_owned(),
+        );
+        flags.push("--include-global-service-events");
+    }
+    if params.bool("isOrganizationTrail") == Some(false) {
+        severity = severity.max(Some(Severity::High));
+        reasons.push(
+            "the trail stopped being an organization trail (isOrganizationTrail=false): member accounts \
+             are no longer recorded"
+                .to_owned(),
+        );
+        flags.push("--is-organization-trail");
+    }
+    if params.str("cloudWatchLogsLogGroupArn").as_deref() == Some("") {
+        severity = severity.max(Some(Severity::Medium));
+        reasons.push(
+            "CloudWatch Logs delivery was removed (cloudWatchLogsLogGroupArn set empty): real-time \
+             metric filters and alarms on the trail stop"
+                .to_owned(),
+        );
+        flags.push(
+            "--cloud-watch-logs-log-group-arn <log-group-arn> --cloud-watch-logs-role-arn <role-arn>",
+        );
+    }
+    if let Some(bucket) = params.str("s3BucketName").filter(|b| !b.is_empty()) {
+        severity = severity.max(Some(Severity::Medium));
+        reasons.push(format!(
+            "log delivery was redirected to bucket {bucket}: verify that this bucket is the approved, \
+             access-controlled log archive"
+        ));
+        flags.push("--s3-bucket-name <approved-log-bucket>");
+    }
+    let severity = severity?;
+    let mut detection = Detection::new(&TRAIL_NARROWED)
+        .severity(severity)
+        .reason(format!(
+            "UpdateTrail narrowed trail {}",
+            trail.as_deref().unwrap_or("(unnamed)")
+        ))
+        .scope(format!(
+            "`aws cloudtrail describe-trails --trail-name-list {t} --region {r}` shows the trail's coverage now"
+        ))
+        .restore(format!(
+            "aws cloudtrail update-trail --name {t} --region {r} {}",
+            flags.join(" ")
+        ));
+    detection.reasons.extend(reasons);
+    Some(detection)
+}
+
+fn put_event_selectors(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let params = record.params()?;
+    let trail = params.str("trailName").map(|v| v.into_owned());
+    let t = or_placeholder(&trail, "<trail>");
+    let r = region(record);
+    let (severity, reasons) = if let Some(selectors) = params.array("advancedEventSelectors") {
+        advanced_selectors(&selectors)
+    } else if let Some(selectors) = params.array("eventSelectors") {
+        basic_selectors(&selectors)
+    } else {
+        (None, Vec::new())
+    };
+    let severity = severity?;
+    let mut detection = Detection::new(&SELECTORS_NARROWED)
+        .severity(severity)
+        .reason(format!(
+            "PutEventSelectors changed what trail {} records",
+            trail.as_deref().unwrap_or("(unnamed)")
+        ))
+        .scope(format!(
+            "`aws cloudtrail get-event-selectors --trail-name {t} --region {r}` shows what is recorded now"
+        ))
+        .restore(format!(
+            "aws cloudtrail put-event-selectors --trail-name {t} --region {r} --event-selectors \
+             '[{{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}}]'"
+        ));
+    detection.reasons.extend(reasons);
+    Some(detection)
+}
+
+fn basic_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
+    if selectors.is_empty() {
+        return (
+            Some(Severity::High),
+            vec!["every event selector was removed: no management events are recorded".to_owned()],
+        );
+    }
+    let mut records_writes = false;
+    let mut excluded = Vec::new();
+    for selector in selectors.iter().filter_map(|s| Object::from_raw(s).ok()) {
+        let management = selector.bool("includeManagementEvents").unwrap_or(true);
+        let read_write = selector.str("readWriteType");
+        if management && read_write.as_deref() != Some("ReadOnly") {
+            records_writes = true;
+        }
+        for source in selector
+            .array("excludeManagementEventSources")
+            .unwrap_or_default()
+        {
+            if let Some(source) = json::raw_str(source) {
+                excluded.push(source.into_owned());
+            }
+        }
+    }
+    let mut severity = None;
+    let mut reasons = Vec::new();
+    if !records_writes {
+        severity = Some(Severity::High);
+        reasons.push(
+            "no selector records management write events (includeManagementEvents=false or \
+             readWriteType=ReadOnly): configuration changes are no longer recorded"
+                .to_owned(),
+        );
+    }
+    if !excluded.is_empty() {
+        severity = severity.max(Some(Severity::Medium));
+        reasons.push(format!(
+            "management events from {} are excluded",
+            excluded.join(", ")
+        ));
+    }
+    (severity, reasons)
+}
+
+fn advanced_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
+    let mut management = 0;
+    let mut read_only_management = 0;
+    let mut excluded = Vec::new();
+    for selector in selectors.iter().filter_map(|s| Object::from_raw(s).ok()) {
+        let fields: Vec<Object<'_>> = selector
+            .array("fieldSelectors")
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|f| Object::from_raw(f).ok())
+            .collect();
+        let values = |field: &Object<'_>, key: &str| -> Vec<String> {
+            field
+                .array(key)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|v| json::raw_str(v).map(|s| s.into_owned()))
+                .collect()
+        };
+        let is_management = fields.iter().any(|f| {
+            f.str("field").as_deref() == Some("eventCategory")
+                && values(f, "equals").iter().any(|v| v == "Management")
+        });
+        if !is_management {
+            continue;
+        }
+        management += 1;
+        let only_reads = fields.iter().any(|f| {
+            f.str("field").as_deref() == Some("readOnly")
+                && values(f, "equals").iter().all(|v| v == "true")
+                && !values(f, "equals").is_empty()
+        });
+        if only_reads {
+            read_only_management += 1;
+        }
+        for f in &fields {
+            if f.str("field").as_deref() == Some("eventSource") {
+                excluded.extend(values(f, "notEquals"));
+                excluded.extend(values(f, "notStartsWith"));
+            }
+        }
+    }
+    let mut severity = None;
+    let mut reasons = Vec::new();
+    if management == 0 {
+        severity = Some(Severity::High);
+        reasons.push("no advanced selector records management events".to_owned());
+    } else if read_only_management == management {
+        severity = Some(Severity::High);
+        reasons.push(
+            "management selectors keep only read-only events (readOnly=true): configuration changes \
+             are no longer recorded"
+                .to_owned(),
+        );
+    }
+    if !excluded.is_empty() {
+        severity = severity.max(Some(Severity::Medium));
+        reasons.push(format!(
+            "management events from {} are excluded",
+            excluded.join(", ")
+        ));
+    }
+    (severity, reasons)
+}
+
+fn lake(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let store = param(record, "eventDataStore");
+    let s = or_placeholder(&store, "<event-data-store>");
+    let r = region(record);
+    let deleted = record.event_name == "DeleteEventDataStore";
+    let (what, restore) = if deleted {
+        (
+            "was deleted (recoverable for 7 days)",
+            format!("aws cloudtrail restore-event-data-store --event-data-store {s} --region {r}"),
+        )
+    } else {
+        (
+            "stopped ingesting events",
+            format!(
+                "aws cloudtrail start-event-data-store-ingestion --event-data-store {s} --region {r}"
+            ),
+        )
+    };
+    Some(
+        Detection::new(&LAKE_STOPPED)
+            .reason(format!(
+                "CloudTrail Lake event data store {} {what}",
+                store.as_deref().unwrap_or("(unnamed)")
+            ))
+            .scope(format!(
+                "`aws cloudtrail get-event-data-store --event-data-store {s} --region {r}` shows its status"
+            ))
+            .restore(restore),
+    )
+}
