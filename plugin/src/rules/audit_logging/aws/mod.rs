@@ -8,6 +8,7 @@ use crate::rules::{Rule, sh};
 use crate::sources::aws_cloudtrail::Record;
 use crate::sources::json::{self, Object};
 
+pub mod alerting;
 pub mod cloudtrail;
 pub mod config;
 pub mod detectors;
@@ -35,6 +36,7 @@ pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
         .chain(guardduty::RULES)
         .chain(securityhub::RULES)
         .chain(detectors::RULES)
+        .chain(alerting::RULES)
         .chain(eks::RULES)
         .chain(organizations::RULES)
 }
