@@ -20,6 +20,7 @@ pub mod organizations;
 pub mod route53resolver;
 pub mod s3;
 pub mod securityhub;
+pub mod streams;
 
 /// Expiry or retention at or under this many days leaves logs too short-lived to investigate from.
 pub const SHORT_RETENTION_DAYS: i64 = 7;
@@ -37,6 +38,7 @@ pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
         .chain(securityhub::RULES)
         .chain(detectors::RULES)
         .chain(alerting::RULES)
+        .chain(streams::RULES)
         .chain(eks::RULES)
         .chain(organizations::RULES)
 }
