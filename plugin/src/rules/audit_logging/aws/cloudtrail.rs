@@ -1,4 +1,7 @@
-//! Family 1 on AWS, CloudTrail trails and CloudTrail Lake stopped, deleted or narrowed.
+//! Family 1 on AWS, CloudTrail trails and CloudTrail Lake stopped, deleted or narrowed, and trails'
+//! integrity and delivery weakened (log file validation off, prefix moved, encryption or notification
+//! changed, Insights removed). Request fields as the CloudTrail API names them
+//! (docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html).
 
 use serde_json::value::RawValue;
 
@@ -71,6 +74,23 @@ declare! {
         trigger: Trigger::CloudTrail {
             calls: &[("cloudtrail", "StopEventDataStoreIngestion"), ("cloudtrail", "DeleteEventDataStore")],
             check: lake,
+        },
+    };
+    TRAIL_WEAKENED = {
+        id: "aws.cloudtrail.trail_integrity_weakened",
+        title: "CloudTrail log integrity or delivery weakened",
+        description: "UpdateTrail that turns log file validation off (enableLogFileValidation=false: forged or deleted \
+                      log files go unnoticed; medium), removes KMS encryption (kmsKeyId empty; medium), or sets the S3 key \
+                      prefix, a KMS key of another account or an SNS topic (low: the SIEM reading the old prefix sees nothing, a key the \
+                      attacker controls locks readers out, a new topic moves delivery notices; IaC sends them on every \
+                      update, so alone they do not alert), and PutInsightSelectors removing every Insights selector (low). \
+                      Validation on and updates that change nothing of these are not findings.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::Medium,
+        confidence: 70,
+        trigger: Trigger::CloudTrail {
+            calls: &[("cloudtrail", "UpdateTrail"), ("cloudtrail", "PutInsightSelectors")],
+            check: trail_weakened,
         },
     };
 }
@@ -361,4 +381,110 @@ fn lake(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
             ))
             .restore(restore),
     )
+}
+
+fn trail_weakened(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let params = record.params()?;
+    let trail = params
+        .str("name")
+        .or_else(|| params.str("trailName"))
+        .map(|v| v.into_owned());
+    let t = or_placeholder(&trail, "<trail>");
+    let shown = trail.as_deref().unwrap_or("(unnamed)");
+    let r = region(record);
+    let mut severity = None;
+    let mut reasons = Vec::new();
+    let mut restore = Vec::new();
+    if record.event_name == "PutInsightSelectors" {
+        let selectors = params.array("insightSelectors").unwrap_or_default();
+        if !selectors.is_empty() {
+            return None;
+        }
+        severity = Some(Severity::Low);
+        reasons.push(format!(
+            "every CloudTrail Insights selector was removed from trail {shown}: unusual API call rates and error \
+             rates are no longer flagged"
+        ));
+        restore.push(format!(
+            "aws cloudtrail put-insight-selectors --trail-name {t} --insight-selectors \
+             '[{{\"InsightType\":\"ApiCallRateInsight\"}},{{\"InsightType\":\"ApiErrorRateInsight\"}}]' --region {r}"
+        ));
+    } else {
+        if params.bool("enableLogFileValidation") == Some(false) {
+            severity = severity.max(Some(Severity::Medium));
+            reasons.push(format!(
+                "log file validation was turned off on trail {shown}: deleted or altered log files no longer \
+                 break the digest chain"
+            ));
+            restore.push(format!(
+                "aws cloudtrail update-trail --name {t} --enable-log-file-validation --region {r}"
+            ));
+        }
+        // Infrastructure-as-code sends the prefix on every update, changed or not: low, for sequences.
+        if let Some(prefix) = params.str("s3KeyPrefix") {
+            severity = severity.max(Some(Severity::Low));
+            reasons.push(format!(
+                "trail {shown} now delivers under S3 key prefix {prefix:?}: readers of the previous prefix (the \
+                 SIEM's S3 input) stop seeing new files"
+            ));
+            restore.push(format!(
+                "aws cloudtrail update-trail --name {t} --s3-key-prefix <approved-prefix> --region {r}"
+            ));
+        }
+        match params.str("kmsKeyId").as_deref() {
+            Some("") => {
+                severity = severity.max(Some(Severity::Medium));
+                reasons.push(format!("KMS encryption was removed from trail {shown}"));
+                restore.push(format!(
+                    "aws cloudtrail update-trail --name {t} --kms-key-id <approved-key-arn> --region {r}"
+                ));
+            }
+            // Encrypting with the account's own key is hardening; a key in another account is one its
+            // owner controls, and can lock every reader out.
+            Some(key) if foreign_key(key, record.account()) => {
+                severity = severity.max(Some(Severity::Low));
+                reasons.push(format!(
+                    "trail {shown} now encrypts with KMS key {key} of another account: its owner decides who can \
+                     read new log files"
+                ));
+                restore.push(format!(
+                    "aws cloudtrail update-trail --name {t} --kms-key-id <approved-key-arn> --region {r}"
+                ));
+            }
+            _ => {}
+        }
+        if let Some(topic) = params.str("snsTopicName") {
+            severity = severity.max(Some(Severity::Low));
+            reasons.push(if topic.is_empty() {
+                format!("SNS delivery notifications of trail {shown} were removed")
+            } else {
+                format!("trail {shown} now notifies SNS topic {topic} of deliveries")
+            });
+            restore.push(format!(
+                "aws cloudtrail update-trail --name {t} --sns-topic-name <approved-topic> --region {r}"
+            ));
+        }
+    }
+    let mut detection = Detection::new(&TRAIL_WEAKENED)
+        .severity(severity?)
+        .scope(format!(
+            "`aws cloudtrail describe-trails --trail-name-list {t} --region {r}`; \
+             `aws cloudtrail validate-logs --trail-arn <trail-arn> --start-time <time>` checks what was delivered"
+        ));
+    detection.reasons.extend(reasons);
+    for command in restore {
+        detection = detection.restore(command);
+    }
+    Some(detection)
+}
+
+/// Whether a KMS key ARN names an account other than the trail's (`arn:aws:kms:region:ACCOUNT:key/...`).
+fn foreign_key(key: &str, own: Option<&str>) -> bool {
+    match (
+        key.strip_prefix("arn:").and_then(|k| k.split(':').nth(3)),
+        own,
+    ) {
+        (Some(account), Some(own)) => !account.is_empty() && account != own,
+        _ => false,
+    }
 }

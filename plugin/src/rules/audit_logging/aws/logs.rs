@@ -1,5 +1,6 @@
-//! Family 1 on AWS, CloudWatch Logs: groups deleted, retention cut, subscriptions to downstream
-//! consumers removed.
+//! Family 1 on AWS, CloudWatch Logs: groups deleted, retention cut, subscriptions, cross-account and
+//! vended-log deliveries removed, and the metric filters alarms depend on deleted. Request fields as
+//! the CloudWatch Logs API names them (docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference).
 
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare};
@@ -43,6 +44,42 @@ declare! {
         trigger: Trigger::CloudTrail {
             calls: &[("logs", "DeleteSubscriptionFilter")],
             check: subscription,
+        },
+    };
+
+    METRIC_FILTER_DELETED = {
+        id: "aws.logs.metric_filter_deleted",
+        title: "CloudWatch Logs metric filter deleted",
+        description: "DeleteMetricFilter: the alarms built on the filter (CIS unauthorized calls, root use, trail changes) \
+                      no longer see their events; medium, higher confidence on an audit or trail log group or a \
+                      security-named filter. PutMetricFilter is not a finding.",
+        attack: &attack::TOOLS,
+        severity: Severity::Medium,
+        confidence: 60,
+        trigger: Trigger::CloudTrail {
+            calls: &[("logs", "DeleteMetricFilter")],
+            check: metric_filter_deleted,
+        },
+    };
+    DELIVERY_REMOVED = {
+        id: "aws.logs.delivery_removed",
+        title: "CloudWatch Logs cross-account or vended-log delivery removed",
+        description: "DeleteDestination (cross-account subscription target), DeleteDelivery, DeleteDeliverySource, \
+                      DeleteDeliveryDestination (vended logs from services) and DeleteAccountPolicy of a subscription \
+                      filter or data protection policy: logs stop reaching where they were sent. Creating them is not \
+                      a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::Medium,
+        confidence: 65,
+        trigger: Trigger::CloudTrail {
+            calls: &[
+                ("logs", "DeleteDestination"),
+                ("logs", "DeleteDelivery"),
+                ("logs", "DeleteDeliverySource"),
+                ("logs", "DeleteDeliveryDestination"),
+                ("logs", "DeleteAccountPolicy"),
+            ],
+            check: delivery_removed,
         },
     };
 }
@@ -133,5 +170,64 @@ fn subscription(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
                 "aws logs put-subscription-filter --log-group-name {g} --filter-name {f} \
                  --filter-pattern '' --destination-arn <destination-arn> --region {r}"
             )),
+    )
+}
+
+fn metric_filter_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let group = param(record, "logGroupName");
+    let filter = param(record, "filterName");
+    let g = or_placeholder(&group, "<log-group>");
+    let r = region(record);
+    let mut detection = Detection::new(&METRIC_FILTER_DELETED)
+        .reason(format!(
+            "metric filter {} on log group {} was deleted: the metric it fed and the alarms on that metric stop \
+             seeing its events",
+            filter.as_deref().unwrap_or("(unnamed)"),
+            group.as_deref().unwrap_or("(unnamed)")
+        ))
+        .scope(format!(
+            "`aws logs describe-metric-filters --log-group-name {g} --region {r}` and \
+             `aws cloudwatch describe-alarms --region {r}` for alarms on its metric"
+        ))
+        .restore(format!(
+            "aws logs put-metric-filter --log-group-name {g} --filter-name {} --filter-pattern <pattern> \
+             --metric-transformations metricName=<name>,metricNamespace=<namespace>,metricValue=1 --region {r}",
+            or_placeholder(&filter, "<filter>")
+        ));
+    if group.as_deref().is_some_and(looks_like_log_store)
+        || filter.as_deref().is_some_and(super::security_named)
+    {
+        detection = detection
+            .confidence(80)
+            .reason("the filter or its log group is named for audit or security monitoring");
+    }
+    Some(detection)
+}
+
+fn delivery_removed(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let params = record.params()?;
+    let r = region(record);
+    if record.event_name == "DeleteAccountPolicy" {
+        let kind = params.str("policyType").map(|v| v.into_owned());
+        if !matches!(
+            kind.as_deref(),
+            Some("SUBSCRIPTION_FILTER_POLICY" | "DATA_PROTECTION_POLICY")
+        ) {
+            return None;
+        }
+    }
+    let name = super::pick(&params, &["destinationName", "id", "name", "policyName"]);
+    Some(
+        Detection::new(&DELIVERY_REMOVED)
+            .reason(format!(
+                "{} {}: logs sent through it no longer arrive",
+                record.event_name,
+                name.as_deref().unwrap_or("(unnamed)")
+            ))
+            .scope(format!(
+                "`aws logs describe-destinations --region {r}`, `aws logs describe-deliveries --region {r}` and \
+                 `aws logs describe-account-policies --policy-type SUBSCRIPTION_FILTER_POLICY --region {r}`"
+            ))
+            .restore("recreate it from the IaC that defined it, then confirm the consumer receives events again"),
     )
 }

@@ -8,7 +8,9 @@ use crate::rules::{Rule, sh};
 use crate::sources::aws_cloudtrail::Record;
 use crate::sources::json::{self, Object};
 
+pub mod access_logs;
 pub mod alerting;
+pub mod bedrock;
 pub mod cloudtrail;
 pub mod config;
 pub mod detectors;
@@ -17,6 +19,7 @@ pub mod eks;
 pub mod guardduty;
 pub mod logs;
 pub mod organizations;
+pub mod rds;
 pub mod route53resolver;
 pub mod s3;
 pub mod securityhub;
@@ -39,6 +42,9 @@ pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
         .chain(detectors::RULES)
         .chain(alerting::RULES)
         .chain(streams::RULES)
+        .chain(access_logs::RULES)
+        .chain(rds::RULES)
+        .chain(bedrock::RULES)
         .chain(eks::RULES)
         .chain(organizations::RULES)
 }
