@@ -63,6 +63,20 @@ declare! {
             check: root_volume,
         },
     };
+    INSTANCES_TERMINATED = {
+        id: "aws.ec2.instances_terminated",
+        title: "Instances terminated",
+        description: "TerminateInstances by a person or pipeline: a low finding that never alerts alone (instances are \
+                      terminated all day) but lets sequences see a host and its agents, disks and evidence removed \
+                      after other moves. Terminations by Auto Scaling and other AWS services are not findings.",
+        attack: &attack::DELETE_INSTANCE,
+        severity: Severity::Low,
+        confidence: 40,
+        trigger: Trigger::CloudTrail {
+            calls: &[("ec2", "TerminateInstances")],
+            check: instances_terminated,
+        },
+    };
 }
 
 /// `{"items":[{"groupId":"sg-…"}]}` as CloudTrail writes EC2 lists.
@@ -207,5 +221,32 @@ fn groups_replaced(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
             .restore(format!(
                 "aws ec2 modify-instance-attribute --instance-id {i} --groups <approved-sg-ids> --region {r}"
             )),
+    )
+}
+
+fn instances_terminated(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    if crate::rules::audit_logging::aws::by_service(record) {
+        return None;
+    }
+    let params = record.params()?;
+    let ids: Vec<String> = params
+        .raw("instancesSet")
+        .map(items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i.str("instanceId").map(|s| s.into_owned()))
+        .collect();
+    let r = region(record);
+    Some(
+        Detection::new(&INSTANCES_TERMINATED)
+            .reason(format!(
+                "instance(s) {} were terminated: their agents, disks and in-memory evidence are gone",
+                crate::rules::audit_logging::aws::listed(&ids)
+            ))
+            .scope(format!(
+                "`aws ec2 describe-instances --instance-ids <ids> --region {r}` while they are still listed; the \
+                 principal's other calls before this one"
+            ))
+            .restore("relaunch from the approved launch template if the termination was not intended"),
     )
 }

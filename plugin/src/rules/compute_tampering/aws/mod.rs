@@ -7,11 +7,13 @@ use crate::rules::{Rule, sh};
 use crate::sources::aws_cloudtrail::Record;
 use crate::sources::json::{self, Object};
 
+pub mod firewalls;
 pub mod instance;
 pub mod metadata;
 pub mod network;
 pub mod regions;
 pub mod sharing;
+pub mod ssm;
 
 /// Every AWS compute-tampering rule, in catalogue order.
 pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
@@ -19,8 +21,10 @@ pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
         .iter()
         .chain(instance::RULES)
         .chain(network::RULES)
+        .chain(firewalls::RULES)
         .chain(sharing::RULES)
         .chain(regions::RULES)
+        .chain(ssm::RULES)
 }
 
 pub const ANYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];

@@ -1,5 +1,7 @@
 //! Family 2 on AWS, egress cut by security groups and network ACLs.
 
+use ipnet::IpNet;
+
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare};
 use crate::sources::aws_cloudtrail::Record;
@@ -11,8 +13,12 @@ declare! {
     EGRESS_RESTRICTED = {
         id: "aws.ec2.egress_restricted",
         title: "Egress cut by a security group or network ACL change",
-        description: "RevokeSecurityGroupEgress of all traffic or 0.0.0.0/0 / ::/0, or a network ACL egress deny entry: \
-                     agents can no longer reach their collectors. High for an ACL deny of everything.",
+        description: "RevokeSecurityGroupEgress of all traffic, of 0.0.0.0/0 / ::/0, or of a rule toward a telemetry \
+                     collector (its configured CIDRs in network.collectors, or a collector port: the configured ones, \
+                     else the well-known Splunk, syslog, Beats, OTLP... ports; destinations as CIDRs, prefix lists or \
+                     security-group pairs), or a network ACL egress deny entry: agents can no longer reach their \
+                     collectors. High for an ACL deny of everything. Revoking a narrow rule to another service is not \
+                     a finding.",
         attack: &attack::CLOUD_FIREWALL,
         severity: Severity::Medium,
         confidence: 60,
@@ -23,7 +29,7 @@ declare! {
     };
 }
 
-fn revoke_egress(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+fn revoke_egress(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     let params = record.params()?;
     let group = params.str("groupId").map(|g| g.into_owned());
     let permissions = params.raw("ipPermissions").map(items).unwrap_or_default();
@@ -40,7 +46,34 @@ fn revoke_egress(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
                 }
             }
         }
+        for (list, key) in [("prefixListIds", "prefixListId"), ("groups", "groupId")] {
+            for peer in permission.raw(list).map(items).unwrap_or_default() {
+                if let Some(id) = peer.str(key) {
+                    ranges.push(id.into_owned());
+                }
+            }
+        }
         let anywhere = ranges.iter().any(|c| ANYWHERE.contains(&c.as_str()));
+        let collector = toward_collector(
+            env,
+            &ranges,
+            &protocol,
+            permission.i64("fromPort"),
+            permission.i64("toPort"),
+        );
+        if let Some(collector) = &collector
+            && !all_ports
+            && !anywhere
+        {
+            cut.push(format!(
+                "protocol {protocol} to {} ({collector})",
+                if ranges.is_empty() {
+                    "its destinations".to_owned()
+                } else {
+                    ranges.join(", ")
+                }
+            ));
+        }
         if all_ports || anywhere {
             cut.push(format!(
                 "{} to {}",
@@ -133,4 +166,46 @@ fn egress(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
         "RevokeSecurityGroupEgress" => revoke_egress(record, env),
         _ => acl_entry(record, env),
     }
+}
+
+/// The collector a revoked egress rule led to, if any: a destination CIDR overlapping a configured
+/// collector's CIDRs (on its ports, when it names any), or a port range that holds a collector port.
+fn toward_collector(
+    env: &Env<'_>,
+    destinations: &[String],
+    protocol: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Option<String> {
+    if !matches!(protocol, "tcp" | "udp" | "6" | "17" | "-1") {
+        return None;
+    }
+    let ports = |port: u16| match (from, to) {
+        (Some(from), Some(to)) => (from..=to).contains(&i64::from(port)),
+        _ => true,
+    };
+    let nets: Vec<IpNet> = destinations.iter().filter_map(|d| d.parse().ok()).collect();
+    for collector in &env.config.network.collectors {
+        let port_match = collector.ports.is_empty() || collector.ports.iter().any(|p| ports(*p));
+        if !port_match {
+            continue;
+        }
+        if collector.cidrs.is_empty() {
+            // A port-only collector (the defaults): the port alone says where the traffic went.
+            if !collector.ports.is_empty() && from.is_some() && from == to {
+                return Some(format!("collector port of {}", collector.name));
+            }
+            continue;
+        }
+        let overlaps = nets.iter().any(|net| {
+            collector
+                .cidrs
+                .iter()
+                .any(|c| c.contains(&net.network()) || net.contains(&c.network()))
+        });
+        if overlaps {
+            return Some(format!("collector {}", collector.name));
+        }
+    }
+    None
 }
