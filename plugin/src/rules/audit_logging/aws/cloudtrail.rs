@@ -488,3 +488,28 @@ fn foreign_key(key: &str, own: Option<&str>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::foreign_key;
+
+    #[test]
+    fn only_keys_of_another_account_count_as_foreign() {
+        let own = Some("111122223333");
+        assert!(foreign_key(
+            "arn:aws:kms:us-east-1:444455556666:key/1a2b",
+            own
+        ));
+        assert!(!foreign_key(
+            "arn:aws:kms:us-east-1:111122223333:key/1a2b",
+            own
+        ));
+        // Aliases and bare key ids live in the trail's own account.
+        assert!(!foreign_key("alias/cloudtrail", own));
+        assert!(!foreign_key("1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d", own));
+        assert!(!foreign_key(
+            "arn:aws:kms:us-east-1:444455556666:key/1a2b",
+            None
+        ));
+    }
+}

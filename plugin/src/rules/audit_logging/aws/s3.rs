@@ -310,3 +310,43 @@ fn bucket_logging(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
             )),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::policy_effect;
+    use crate::sources::json::Object;
+
+    fn effect(policy: &str) -> (Vec<String>, bool) {
+        policy_effect(&Object::parse(policy).expect("policy"))
+    }
+
+    #[test]
+    fn bucket_policies_are_judged_by_what_they_do_to_log_writers() {
+        // The CloudTrail bucket policy of the CloudTrail user guide: allows, denies nothing.
+        let (denied, allows) = effect(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::b"},{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::b/AWSLogs/1/*"}]}"#,
+        );
+        assert!(denied.is_empty());
+        assert!(allows);
+        // A single statement (not a list) denying flow-log delivery.
+        let (denied, _) = effect(
+            r#"{"Statement":{"Effect":"Deny","Principal":{"Service":["delivery.logs.amazonaws.com"]},"Action":["s3:*"],"Resource":"*"}}"#,
+        );
+        assert_eq!(denied, vec!["delivery.logs.amazonaws.com"]);
+        // Deny everyone without a condition blocks delivery too; with a TLS condition it does not.
+        let (denied, _) = effect(
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}]}"#,
+        );
+        assert_eq!(denied, vec!["*"]);
+        let (denied, allows) = effect(
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        assert!(denied.is_empty());
+        assert!(!allows);
+        // Denying reads to a log writer does not stop delivery.
+        let (denied, _) = effect(
+            r#"{"Statement":[{"Effect":"Deny","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:GetObject","Resource":"*"}]}"#,
+        );
+        assert!(denied.is_empty());
+    }
+}

@@ -375,3 +375,35 @@ fn sources_cut(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
     };
     Some(detection)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Severity;
+    use crate::rules::test_support::fire;
+
+    fn batch(status: &str, count: usize) -> String {
+        let ids: Vec<String> = (0..count)
+            .map(|i| format!(r#"{{"Id":"arn:aws:securityhub:us-east-1:111122223333:finding/{i}","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/guardduty"}}"#))
+            .collect();
+        format!(
+            r#"{{"eventVersion":"1.10","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accountId":"111122223333"}},"eventTime":"2026-11-27T10:00:00Z","eventSource":"securityhub.amazonaws.com","eventName":"BatchUpdateFindings","awsRegion":"us-east-1","requestParameters":{{"FindingIdentifiers":[{}],"Workflow":{{"Status":"{status}"}}}},"responseElements":null,"readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#,
+            ids.join(",")
+        )
+    }
+
+    fn severity(text: &str) -> Option<Severity> {
+        fire(text)
+            .into_iter()
+            .find(|d| d.rule.id == "aws.securityhub.findings_suppressed")
+            .map(|d| d.severity)
+    }
+
+    #[test]
+    fn suppression_severity_follows_status_and_bulk() {
+        assert_eq!(severity(&batch("SUPPRESSED", 1)), Some(Severity::Medium));
+        assert_eq!(severity(&batch("SUPPRESSED", 10)), Some(Severity::High));
+        assert_eq!(severity(&batch("RESOLVED", 9)), None);
+        assert_eq!(severity(&batch("RESOLVED", 10)), Some(Severity::Medium));
+        assert_eq!(severity(&batch("NOTIFIED", 50)), None);
+    }
+}
