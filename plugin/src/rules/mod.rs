@@ -54,12 +54,19 @@ pub(crate) use rule;
 pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     audit_logging::aws::RULES
         .iter()
-        .chain(audit_logging::azure::RULES)
-        .chain(audit_logging::gcp::RULES)
+        .chain(audit_logging::azure::monitor::RULES)
+        .chain(audit_logging::azure::loganalytics::RULES)
+        .chain(audit_logging::azure::network::RULES)
+        .chain(audit_logging::azure::defender::RULES)
+        .chain(audit_logging::gcp::logging::RULES)
+        .chain(audit_logging::gcp::iam::RULES)
+        .chain(audit_logging::gcp::vpc::RULES)
+        .chain(audit_logging::gcp::gke::RULES)
         .chain(audit_logging::k8s::RULES)
         .chain(compute_tampering::aws::RULES)
-        .chain(compute_tampering::azure::RULES)
-        .chain(compute_tampering::gcp::RULES)
+        .chain(compute_tampering::azure::extensions::RULES)
+        .chain(compute_tampering::azure::provisioning::RULES)
+        .chain(compute_tampering::gcp::metadata::RULES)
         .chain(container_evasion::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
@@ -99,8 +106,6 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                     out.extend(check(record, env));
                 }
             }
-            audit_logging::azure::evaluate(record, out);
-            compute_tampering::azure::evaluate(record, out);
         }
         SourceEvent::GcpAudit(entry) => {
             for rule in tables.gcp(&entry.method_name) {
@@ -108,8 +113,6 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                     out.extend(check(entry, env));
                 }
             }
-            audit_logging::gcp::evaluate(entry, out);
-            compute_tampering::gcp::evaluate(entry, out);
         }
         SourceEvent::K8sAudit(event) => {
             if event.is_read() {
