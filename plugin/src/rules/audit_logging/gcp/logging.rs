@@ -4,6 +4,7 @@ use super::{
     MIN_RETENTION_DAYS, SHORT_RETENTION_DAYS, parent_flag, raw_segment, resource_path, segment,
 };
 use crate::model::Severity;
+use crate::rules::memory::Kind;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::Object;
@@ -90,6 +91,41 @@ declare! {
         trigger: Trigger::Gcp {
             methods: &["google.logging.v2.LoggingServiceV2.DeleteLog"],
             check: log_deleted,
+        },
+    };
+    SINK_REDIRECTED = {
+        id: "gcp.logging.sink_redirected",
+        title: "Log sink destination or filter changed",
+        description: "ConfigServiceV2.UpdateSink whose update mask names the destination (medium: exported logs now go \
+                      somewhere else, possibly another project; high when the new destination is in a project other \
+                      than the sink's), or that sets a destination the stream never saw the sink use (low). A new \
+                      filter that no longer names audit logs is low (sequences use it); one that excludes them is \
+                      gcp.logging.sink_disabled; one that still selects them is not a finding. Re-sending the known destination is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::Medium,
+        confidence: 65,
+        trigger: Trigger::Gcp {
+            methods: &["google.logging.v2.ConfigServiceV2.UpdateSink"],
+            check: sink_redirected,
+        },
+    };
+    SETTINGS_CHANGED = {
+        id: "gcp.logging.settings_changed",
+        title: "Cloud Logging settings weakened",
+        description: "ConfigServiceV2.UpdateSettings with disableDefaultSink: true (high: new projects of the \
+                      organization or folder get no _Default sink, so their logs are not stored), or UpdateSettings / \
+                      UpdateCmekSettings setting a KMS key for log storage (medium: whoever controls the key can make \
+                      stored logs unreadable by disabling or destroying it). Changing the storage location or enabling \
+                      the default sink is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::Gcp {
+            methods: &[
+                "google.logging.v2.ConfigServiceV2.UpdateSettings",
+                "google.logging.v2.ConfigServiceV2.UpdateCmekSettings",
+            ],
+            check: settings_changed,
         },
     };
 }
@@ -318,6 +354,121 @@ fn log_deleted(entry: &Entry<'_>, _env: &Env<'_>) -> Option<Detection> {
             .restore(format!(
                 "deleted entries cannot be restored; confirm new entries arrive: gcloud logging read {filter} \
                  --limit=1 {parent}"
+            )),
+    )
+}
+
+/// The project a sink destination lives in (`…/projects/P/…`); a bucket's project is not in its name.
+fn destination_project(destination: &str) -> Option<&str> {
+    raw_segment(Some(destination), "projects")
+}
+
+fn sink_redirected(entry: &Entry<'_>, env: &Env<'_>) -> Option<Detection> {
+    let request = entry.request()?;
+    let sink = request.object("sink")?;
+    let mask = request.str("updateMask").unwrap_or_default();
+    let destination = sink.str("destination");
+    let filter = sink.str("filter");
+    let path = resource_path(entry, "sinkName");
+    let name = raw_segment(path.as_deref(), "sinks")
+        .map(str::to_owned)
+        .or_else(|| sink.str("name").map(|n| n.into_owned()));
+    let shown = name.as_deref().unwrap_or("(unnamed)");
+    let sink_project = raw_segment(path.as_deref(), "projects");
+    let mut detection = Detection::new(&SINK_REDIRECTED);
+    match destination.as_deref() {
+        Some(to)
+            if mask.contains("destination")
+                || (mask.is_empty()
+                    && !env.destinations.contains(Kind::GcpSinkDestination, to)) =>
+        {
+            let elsewhere = destination_project(to)
+                .zip(sink_project)
+                .is_some_and(|(to, from)| to != from);
+            detection = if elsewhere {
+                detection.severity(Severity::High).confidence(75)
+            } else if mask.contains("destination") {
+                detection
+            } else {
+                detection.severity(Severity::Low).confidence(40)
+            };
+            detection = detection.reason(format!(
+                "log sink {shown} now exports to {to}{}: the logs it routes stop arriving where they went before",
+                if elsewhere {
+                    " (another project)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        _ => {
+            // Without the previous filter, a filter that still selects audit logs reads as kept or
+            // widened; one that no longer names them is what narrowing leaves.
+            let changed = filter.as_deref().filter(|f| {
+                !excludes_audit_logs(f)
+                    && !touches_audit_logs(f)
+                    && (mask.contains("filter") || mask.is_empty())
+            })?;
+            detection = detection
+                .severity(Severity::Low)
+                .confidence(40)
+                .reason(format!(
+                    "log sink {shown}'s filter changed to: {changed}; entries it no longer matches stop being exported"
+                ));
+        }
+    }
+    let parent = parent_flag(path.as_deref(), entry);
+    let s = name.as_deref().map_or_else(|| "<sink>".to_owned(), sh);
+    Some(
+        detection
+            .scope(format!(
+                "`gcloud logging sinks describe {s} {parent}` shows the destination and filter now; compare with \
+                 the destination's last entries"
+            ))
+            .restore(format!(
+                "gcloud logging sinks update {s} <previous-destination> --log-filter=<previous-filter> {parent}"
+            )),
+    )
+}
+
+fn settings_changed(entry: &Entry<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let request = entry.request()?;
+    let settings = request
+        .object("settings")
+        .or_else(|| request.object("cmekSettings"))?;
+    let path = resource_path(entry, "name");
+    let parent = parent_flag(path.as_deref(), entry);
+    let scope_name = path.as_deref().unwrap_or("(unknown parent)");
+    if settings.bool("disableDefaultSink") == Some(true) {
+        return Some(
+            Detection::new(&SETTINGS_CHANGED)
+                .reason(format!(
+                    "Cloud Logging settings of {scope_name} now disable the _Default sink: projects created under it \
+                     store none of their non-audit logs"
+                ))
+                .scope(format!(
+                    "`gcloud logging settings describe {parent}` shows the settings now"
+                ))
+                .restore(format!(
+                    "gcloud logging settings update {parent} --no-disable-default-sink"
+                )),
+        );
+    }
+    let key = settings.str("kmsKeyName").filter(|k| !k.is_empty())?;
+    Some(
+        Detection::new(&SETTINGS_CHANGED)
+            .severity(Severity::Medium)
+            .confidence(55)
+            .reason(format!(
+                "log storage of {scope_name} is now encrypted with KMS key {key}: disabling or destroying that key \
+                 makes the stored logs unreadable"
+            ))
+            .scope(format!(
+                "`gcloud logging settings describe {parent}` and `gcloud kms keys describe {}` show who controls the key",
+                sh(&key)
+            ))
+            .restore(format!(
+                "gcloud logging settings update {parent} --kms-key-name=<approved-key> (or --clear-kms-key)"
             )),
     )
 }

@@ -3,9 +3,14 @@
 //! entry records and fires only on the values that remove visibility. One module per service; the
 //! helpers they share are here.
 
+pub mod destinations;
+pub mod dns;
 pub mod gke;
 pub mod iam;
 pub mod logging;
+pub mod monitoring;
+pub mod resourcemanager;
+pub mod scc;
 #[cfg(test)]
 mod tests;
 pub mod vpc;
