@@ -55,9 +55,12 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     audit_logging::aws::RULES
         .iter()
         .chain(audit_logging::azure::monitor::RULES)
+        .chain(audit_logging::azure::destinations::RULES)
         .chain(audit_logging::azure::loganalytics::RULES)
         .chain(audit_logging::azure::network::RULES)
         .chain(audit_logging::azure::defender::RULES)
+        .chain(audit_logging::azure::sentinel::RULES)
+        .chain(audit_logging::azure::policy::RULES)
         .chain(audit_logging::gcp::logging::RULES)
         .chain(audit_logging::gcp::destinations::RULES)
         .chain(audit_logging::gcp::iam::RULES)

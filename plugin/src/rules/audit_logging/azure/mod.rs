@@ -6,9 +6,12 @@
 //! a finding. One module per Azure service; the helpers they share are here.
 
 pub mod defender;
+pub mod destinations;
 pub mod loganalytics;
 pub mod monitor;
 pub mod network;
+pub mod policy;
+pub mod sentinel;
 #[cfg(test)]
 mod tests;
 

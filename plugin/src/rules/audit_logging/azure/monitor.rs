@@ -1,7 +1,8 @@
-//! Azure Monitor: diagnostic settings (where a resource's or subscription's logs are exported) and
-//! activity-log alerts and action groups (who is told about changes).
+//! Azure Monitor: diagnostic settings (where a resource's, subscription's or the tenant's logs are
+//! exported), data collection rules (what the Azure Monitor Agent collects) and alert rules and action
+//! groups (who is told about changes).
 
-use super::{name_or, resource_group, shown, subscription};
+use super::{name_or, resource_group, shown, subscription, with_properties};
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::azure_activity::Record;
@@ -14,13 +15,17 @@ declare! {
     DIAGNOSTIC_SETTING_DELETED = {
         id: "azure.monitor.diagnostic_setting_deleted",
         title: "Azure diagnostic setting deleted",
-        description: "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE on a subscription or resource: its logs stop flowing to \
-                      the workspace, storage account or Event Hub (and the SIEM behind them).",
+        description: "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE on a subscription or resource, or \
+                      MICROSOFT.AADIAM/DIAGNOSTICSETTINGS/DELETE for the Entra ID (Azure AD) sign-in and audit logs: \
+                      the logs stop flowing to the workspace, storage account or Event Hub (and the SIEM behind them).",
         attack: &attack::CLOUD_LOGS,
         severity: Severity::High,
         confidence: 85,
         trigger: Trigger::Azure {
-            operations: &["*MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE"],
+            operations: &[
+                "*MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+                "MICROSOFT.AADIAM/DIAGNOSTICSETTINGS/DELETE",
+            ],
             check: diagnostic_setting_deleted,
         },
     };
@@ -52,6 +57,45 @@ declare! {
                 "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/WRITE",
             ],
             check: alerting,
+        },
+    };
+    ALERT_RULE_DELETED = {
+        id: "azure.monitor.alert_rule_deleted",
+        title: "Metric or log alert rule deleted or disabled",
+        description: "MICROSOFT.INSIGHTS/METRICALERTS/DELETE or MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/DELETE (log search \
+                      alerts), or their WRITE with properties.enabled false: the condition no longer raises an alert. \
+                      Writes that keep the rule enabled are not findings (activity-log alerts and action groups are \
+                      azure.monitor.alerting_deleted).",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::Medium,
+        confidence: 65,
+        trigger: Trigger::Azure {
+            operations: &[
+                "MICROSOFT.INSIGHTS/METRICALERTS/DELETE",
+                "MICROSOFT.INSIGHTS/METRICALERTS/WRITE",
+                "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/DELETE",
+                "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/WRITE",
+            ],
+            check: alert_rule,
+        },
+    };
+    DATA_COLLECTION_DELETED = {
+        id: "azure.monitor.data_collection_deleted",
+        title: "Azure Monitor data collection rule, association or endpoint deleted",
+        description: "MICROSOFT.INSIGHTS/DATACOLLECTIONRULES/DELETE (high: every machine the rule collected from stops \
+                      sending those logs through the Azure Monitor Agent), DATACOLLECTIONRULEASSOCIATIONS/DELETE on a \
+                      machine (high: that machine stops) or DATACOLLECTIONENDPOINTS/DELETE (medium). Creating or \
+                      updating them is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::Azure {
+            operations: &[
+                "MICROSOFT.INSIGHTS/DATACOLLECTIONRULES/DELETE",
+                "*MICROSOFT.INSIGHTS/DATACOLLECTIONRULEASSOCIATIONS/DELETE",
+                "MICROSOFT.INSIGHTS/DATACOLLECTIONENDPOINTS/DELETE",
+            ],
+            check: data_collection_deleted,
         },
     };
 }
@@ -103,6 +147,28 @@ fn diagnostic_scope(record: &Record<'_>) -> String {
 
 fn diagnostic_setting_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
     let setting = record.resource_name();
+    if record.operation.starts_with("MICROSOFT.AADIAM/") {
+        let url = sh(&format!(
+            "https://management.azure.com/providers/microsoft.aadiam/diagnosticSettings/{}?api-version=2017-04-01",
+            setting.unwrap_or("<setting-name>")
+        ));
+        return Some(
+            Detection::new(&DIAGNOSTIC_SETTING_DELETED)
+                .reason(format!(
+                    "Entra ID diagnostic setting {} was deleted: the tenant's sign-in and audit logs no longer reach \
+                     their destination",
+                    shown(setting)
+                ))
+                .scope(
+                    "`az rest --method get --url 'https://management.azure.com/providers/microsoft.aadiam/\
+                     diagnosticSettings?api-version=2017-04-01'` shows what the tenant still exports",
+                )
+                .restore(format!(
+                    "az rest --method put --url {url} --body '{{\"properties\":{{\"workspaceId\":\"<workspace-resource-id>\",\
+                     \"logs\":[{{\"category\":\"AuditLogs\",\"enabled\":true}},{{\"category\":\"SignInLogs\",\"enabled\":true}}]}}}}'"
+                )),
+        );
+    }
     let what = match record.resource_id.as_deref().and_then(monitored_resource) {
         Some(resource) => format!("resource {resource}"),
         None => format!(
@@ -230,4 +296,109 @@ fn alert_disabled(record: &Record<'_>) -> Option<Detection> {
                  --subscription {sub}"
             )),
     )
+}
+
+fn alert_rule(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let deleted = record.operation.ends_with("/DELETE");
+    if !deleted && with_properties(record, |p| p.bool("enabled")) != Some(false) {
+        return None;
+    }
+    let (kind, list) = if record.operation.contains("SCHEDULEDQUERYRULES") {
+        ("log search alert rule", "az monitor scheduled-query list")
+    } else {
+        ("metric alert rule", "az monitor metrics alert list")
+    };
+    let name = name_or(record, "<rule>");
+    let rg = resource_group(record);
+    let sub = subscription(record);
+    let restore = match (kind, deleted) {
+        ("metric alert rule", false) => format!(
+            "az monitor metrics alert update --name {name} --resource-group {rg} --enabled true --subscription {sub}"
+        ),
+        (_, false) => format!(
+            "az monitor scheduled-query update --name {name} --resource-group {rg} --disabled false --subscription {sub}"
+        ),
+        _ => format!(
+            "recreate {kind} {name} in resource group {rg} from its template (az deployment group create \
+             --resource-group {rg} --template-file <alert-rules.json>)"
+        ),
+    };
+    Some(
+        Detection::new(&ALERT_RULE_DELETED)
+            .reason(format!(
+                "{kind} {} was {}: its condition no longer raises an alert",
+                shown(record.resource_name()),
+                if deleted {
+                    "deleted"
+                } else {
+                    "disabled (enabled: false)"
+                }
+            ))
+            .scope(format!(
+                "`{list} --subscription {sub}` shows the rules left and their state"
+            ))
+            .restore(restore),
+    )
+}
+
+fn data_collection_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let op = record.operation.as_str();
+    let name = shown(record.resource_name()).to_owned();
+    let rg = resource_group(record);
+    let sub = subscription(record);
+    let detection = if op.ends_with("DATACOLLECTIONRULEASSOCIATIONS/DELETE") {
+        let machine = record
+            .resource_id
+            .as_deref()
+            .and_then(|id| {
+                let upper = id.to_ascii_uppercase();
+                let at =
+                    upper.find("/PROVIDERS/MICROSOFT.INSIGHTS/DATACOLLECTIONRULEASSOCIATIONS")?;
+                id.get(..at)
+            })
+            .unwrap_or("(unknown machine)")
+            .to_owned();
+        Detection::new(&DATA_COLLECTION_DELETED)
+            .reason(format!(
+                "data collection rule association {name} was removed from {machine}: the Azure Monitor Agent there \
+                 stops sending what the rule collected"
+            ))
+            .scope(format!(
+                "`az monitor data-collection rule association list --resource {}` shows the rules still associated",
+                sh(&machine)
+            ))
+            .restore(format!(
+                "az monitor data-collection rule association create --name {} --resource {} --rule-id <data-collection-rule-id>",
+                sh(&name),
+                sh(&machine)
+            ))
+    } else if op.contains("DATACOLLECTIONENDPOINTS") {
+        Detection::new(&DATA_COLLECTION_DELETED)
+            .severity(Severity::Medium)
+            .reason(format!(
+                "data collection endpoint {name} was deleted: agents and rules that send through it lose their ingestion \
+                 endpoint"
+            ))
+            .scope(format!("`az monitor data-collection endpoint list --subscription {sub}`"))
+            .restore(format!(
+                "az monitor data-collection endpoint create --name {} --resource-group {rg} --location <location> \
+                 --public-network-access Enabled --subscription {sub}",
+                sh(&name)
+            ))
+    } else {
+        Detection::new(&DATA_COLLECTION_DELETED)
+            .reason(format!(
+                "data collection rule {name} was deleted: every machine associated with it stops sending the logs it \
+                 collected"
+            ))
+            .scope(format!(
+                "`az monitor data-collection rule list --subscription {sub}`; the rule's associations are gone with it"
+            ))
+            .restore(format!(
+                "az monitor data-collection rule create --name {} --resource-group {rg} --location <location> \
+                 --rule-file <rule.json> --subscription {sub}, then re-associate the machines",
+                sh(&name)
+            ))
+    };
+    Some(detection)
 }

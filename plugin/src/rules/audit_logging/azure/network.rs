@@ -1,4 +1,4 @@
-//! Network Watcher: NSG and virtual-network flow logs deleted or disabled.
+//! Network Watcher: NSG and virtual-network flow logs deleted or disabled, or the watcher itself deleted.
 
 use super::{name_or, resource_group, shown};
 use crate::model::Severity;
@@ -21,6 +21,19 @@ declare! {
                 "MICROSOFT.NETWORK/NETWORKWATCHERS/FLOWLOGS/WRITE",
             ],
             check: flow_log_change,
+        },
+    };
+    WATCHER_DELETED = {
+        id: "azure.network.watcher_deleted",
+        title: "Network Watcher deleted",
+        description: "MICROSOFT.NETWORK/NETWORKWATCHERS/DELETE: the region's Network Watcher goes and every flow log, \
+                      connection monitor and packet capture under it with it. Creating one is not a finding.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::Azure {
+            operations: &["MICROSOFT.NETWORK/NETWORKWATCHERS/DELETE"],
+            check: watcher_deleted,
         },
     };
 }
@@ -78,6 +91,30 @@ fn flow_logs(record: &Record<'_>, target: Option<&str>) -> Option<Detection> {
                 "az network watcher flow-log create --location {location} --name {name} \
                  --resource-group {} --nsg {target_arg} --storage-account <storage-account-id> --enabled true",
                 resource_group(record)
+            )),
+    )
+}
+
+fn watcher_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let name = shown(record.resource_name()).to_owned();
+    let location = record
+        .resource_name()
+        .and_then(|w| w.rsplit_once('_'))
+        .map(|(_, region)| region.to_ascii_lowercase())
+        .map_or_else(|| "<location>".to_owned(), |l| sh(&l));
+    let rg = resource_group(record);
+    Some(
+        Detection::new(&WATCHER_DELETED)
+            .reason(format!(
+                "Network Watcher {name} was deleted: the flow logs and connection monitors of its region went with it"
+            ))
+            .scope(format!(
+                "`az network watcher list` shows the regions still watched; `az network watcher flow-log list \
+                 --location {location}` is empty from this event's time"
+            ))
+            .restore(format!(
+                "az network watcher configure --locations {location} --enabled true --resource-group {rg}, then \
+                 recreate the flow logs (az network watcher flow-log create --location {location} …)"
             )),
     )
 }
