@@ -168,6 +168,25 @@ pub mod test_support {
         fire_with(text, &Config::default())
     }
 
+    /// Run every rule on `text` after the engine learned log destinations from `earlier` events.
+    pub fn fire_after(earlier: &[&str], text: &str) -> Vec<Detection> {
+        let mut destinations = crate::rules::memory::Destinations::default();
+        for event in earlier {
+            let object = Object::parse(event).expect("object");
+            crate::rules::memory::learn(&sources::decode(&object, None), &mut destinations);
+        }
+        let config = Config::default();
+        let object = Object::parse(text).expect("object");
+        let decoded = sources::decode(&object, None);
+        let mut out = Vec::new();
+        let env = crate::rules::Env {
+            config: &config,
+            destinations: &destinations,
+        };
+        evaluate(&decoded, &env, &mut out);
+        out
+    }
+
     /// Run every rule on one event's JSON under a configuration.
     pub fn fire_with(text: &str, config: &Config) -> Vec<Detection> {
         let object = Object::parse(text).expect("object");

@@ -88,3 +88,134 @@ fn gke_and_subnet_conditions() {
     );
     assert!(fire(&entry(m, r, r#"{"logConfig":{"enable":true}}"#, "")).is_empty());
 }
+
+mod destinations_and_sinks {
+    use super::entry;
+    use crate::model::Severity;
+    use crate::rules::test_support::{fire, fire_after};
+
+    const P: &str = "acme-prod-4821";
+
+    fn create_sink(destination: &str) -> String {
+        entry(
+            "google.logging.v2.ConfigServiceV2.CreateSink",
+            "projects/acme-prod-4821/sinks/siem",
+            &format!(
+                r#"{{"parent":"projects/{P}","sink":{{"name":"siem","destination":"{destination}"}}}}"#
+            ),
+            "",
+        )
+    }
+
+    fn delete(method: &str, resource: &str) -> String {
+        entry(method, resource, "{}", "")
+    }
+
+    fn severities(found: &[crate::rules::Detection]) -> Vec<(&'static str, Severity)> {
+        found.iter().map(|d| (d.rule.id, d.severity)).collect()
+    }
+
+    #[test]
+    fn a_destination_is_high_when_learned_medium_by_name_and_silent_otherwise() {
+        let bucket = delete(
+            "storage.buckets.delete",
+            "projects/_/buckets/acme-data-7f3c",
+        );
+        assert!(fire(&bucket).is_empty(), "unknown, plain name");
+        let learned = fire_after(
+            &[&create_sink("storage.googleapis.com/acme-data-7f3c")],
+            &bucket,
+        );
+        assert_eq!(
+            severities(&learned),
+            vec![("gcp.logging.destination_deleted", Severity::High)]
+        );
+        let named = fire(&delete(
+            "google.pubsub.v1.Publisher.DeleteTopic",
+            "projects/acme-prod-4821/topics/audit-feed",
+        ));
+        assert_eq!(
+            severities(&named),
+            vec![("gcp.logging.destination_deleted", Severity::Medium)]
+        );
+        // A sink to a topic makes the topic known, not a bucket of the same name.
+        let other = fire_after(
+            &[&create_sink(
+                "pubsub.googleapis.com/projects/acme-prod-4821/topics/acme-data-7f3c",
+            )],
+            &bucket,
+        );
+        assert!(other.is_empty());
+    }
+
+    #[test]
+    fn a_redirect_to_another_project_is_high_and_a_known_destination_is_quiet() {
+        let m = "google.logging.v2.ConfigServiceV2.UpdateSink";
+        let r = "projects/acme-prod-4821/sinks/siem";
+        let away = fire(&entry(
+            m,
+            r,
+            r#"{"sink":{"name":"siem","destination":"pubsub.googleapis.com/projects/evil-1/topics/t"},"updateMask":"destination"}"#,
+            "",
+        ));
+        assert_eq!(
+            severities(&away),
+            vec![("gcp.logging.sink_redirected", Severity::High)]
+        );
+        let same = fire(&entry(
+            m,
+            r,
+            r#"{"sink":{"name":"siem","destination":"pubsub.googleapis.com/projects/acme-prod-4821/topics/t2"},"updateMask":"destination"}"#,
+            "",
+        ));
+        assert_eq!(
+            severities(&same),
+            vec![("gcp.logging.sink_redirected", Severity::Medium)]
+        );
+        let resent = entry(
+            m,
+            r,
+            r#"{"sink":{"name":"siem","destination":"storage.googleapis.com/b","filter":"logName:\"cloudaudit.googleapis.com\""}}"#,
+            "",
+        );
+        assert!(fire_after(&[&create_sink("storage.googleapis.com/b")], &resent).is_empty());
+        // Unknown destination without a mask: reported low.
+        assert_eq!(
+            severities(&fire(&resent)),
+            vec![("gcp.logging.sink_redirected", Severity::Low)]
+        );
+    }
+
+    #[test]
+    fn scc_service_off_is_high_and_a_module_off_is_medium() {
+        let m = "google.cloud.securitycentermanagement.v1.SecurityCenterManagement.UpdateSecurityCenterService";
+        let r = "organizations/1/locations/global/securityCenterServices/event-threat-detection";
+        let service = fire(&entry(
+            m,
+            r,
+            r#"{"securityCenterService":{"intendedEnablementState":"DISABLED"}}"#,
+            "",
+        ));
+        assert_eq!(
+            severities(&service),
+            vec![("gcp.scc.detection_disabled", Severity::High)]
+        );
+        let module = fire(&entry(
+            m,
+            r,
+            r#"{"securityCenterService":{"modules":{"X":{"intendedEnablementState":"ENABLED"},"Y":{"moduleEnablementState":"DISABLED"}}}}"#,
+            "",
+        ));
+        assert_eq!(
+            severities(&module),
+            vec![("gcp.scc.detection_disabled", Severity::Medium)]
+        );
+        let on = fire(&entry(
+            m,
+            r,
+            r#"{"securityCenterService":{"intendedEnablementState":"ENABLED"}}"#,
+            "",
+        ));
+        assert!(on.is_empty());
+    }
+}
