@@ -144,3 +144,9 @@ pub const INDICATOR_REMOVAL: Attack = Attack {
     v18: v18("T1070", "Indicator Removal"),
     newer: None,
 };
+
+// Azure and GCP monitoring evasion (families 1 and 2).
+pub const MODIFY_HIERARCHY: Attack = Attack {
+    v18: v18("T1666", "Modify Cloud Resource Hierarchy"),
+    newer: None,
+};
