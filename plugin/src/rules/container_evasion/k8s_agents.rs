@@ -4,69 +4,100 @@
 //! are left alone.
 
 use super::body::{ANY, at, template_prefix, to_pointer};
-use super::{K8S, MaybeReason, Request, TOOLS, agents, images, kind, rule};
+use super::{MaybeReason, Request, agents, images, kind};
 use crate::model::Severity;
-use crate::rules::{Detection, sh};
+use crate::rules::{Detection, Trigger, attack, declare, sh};
 
-rule!(
-    WORKLOAD_DELETED,
-    "k8s.agent.workload_deleted",
-    "Security or telemetry agent workload deleted",
-    TOOLS,
-    High,
-    85,
-    K8S,
-    "delete (or deletecollection) of a DaemonSet, Deployment or StatefulSet that is a security or telemetry \
-     agent (built-in catalogue plus configured agents): its pods stop on every node it covered."
-);
-rule!(
-    SCALED_TO_ZERO,
-    "k8s.agent.scaled_to_zero",
-    "Agent workload scaled to zero",
-    TOOLS,
-    High,
-    85,
-    K8S,
-    "patch or update of an agent Deployment or StatefulSet (or its scale subresource) setting spec.replicas \
-     to 0. Raising replicas and autoscalers scaling other workloads are not findings."
-);
-rule!(
-    UNSCHEDULABLE,
-    "k8s.agent.unschedulable",
-    "Agent workload given a node selector or affinity",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "patch of an agent workload's pod nodeSelector or affinity (high when it sets a selector label other \
-     than the well-known os/arch labels or a required node affinity, medium for other changes), or a full \
-     update whose nodeSelector names such a label (medium: an update restates the selector whether or not it \
-     changed): the agent's pods leave every node that does not match."
-);
-rule!(
-    IMAGE_SWAPPED,
-    "k8s.agent.image_swapped",
-    "Agent workload image replaced by another repository",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "patch or update of an agent workload that sets a container image outside the agent's image \
-     repositories. A new tag of the same repository (an upgrade) is not a finding; private mirrors belong \
-     in the configured agent's `images`."
-);
-rule!(
-    SUPPORT_DELETED,
-    "k8s.agent.support_deleted",
-    "Agent namespace, service account, role binding or config map deleted",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "delete of an agent's namespace, or of a service account, (cluster) role, (cluster) role binding or \
-     config map in an agent's namespace or named like the agent: the agent stops, loses its API access or \
-     loses its configuration."
-);
+/// The workloads whose deletion or scaling takes an agent's pods away.
+const WORKLOADS: &[&str] = &["daemonsets", "deployments", "statefulsets"];
+
+declare! {
+    WORKLOAD_DELETED = {
+        id: "k8s.agent.workload_deleted",
+        title: "Security or telemetry agent workload deleted",
+        description: "delete (or deletecollection) of a DaemonSet, Deployment or StatefulSet that is a security \
+                      or telemetry agent (built-in catalogue plus configured agents): its pods stop on every node \
+                      it covered.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["delete", "deletecollection"],
+            check: deleted,
+        },
+    };
+    SCALED_TO_ZERO = {
+        id: "k8s.agent.scaled_to_zero",
+        title: "Agent workload scaled to zero",
+        description: "patch or update of an agent Deployment or StatefulSet (or its scale subresource) setting \
+                      spec.replicas to 0. Raising replicas and autoscalers scaling other workloads are not \
+                      findings.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: scaled,
+        },
+    };
+    UNSCHEDULABLE = {
+        id: "k8s.agent.unschedulable",
+        title: "Agent workload given a node selector or affinity",
+        description: "patch of an agent workload's pod nodeSelector or affinity (high when it sets a selector \
+                      label other than the well-known os/arch labels or a required node affinity, medium for \
+                      other changes), or a full update whose nodeSelector names such a label (medium: an update \
+                      restates the selector whether or not it changed): the agent's pods leave every node that \
+                      does not match.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: unschedulable,
+        },
+    };
+    IMAGE_SWAPPED = {
+        id: "k8s.agent.image_swapped",
+        title: "Agent workload image replaced by another repository",
+        description: "patch or update of an agent workload that sets a container image outside the agent's image \
+                      repositories. A new tag of the same repository (an upgrade) is not a finding; private \
+                      mirrors belong in the configured agent's `images`.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: image_swapped,
+        },
+    };
+    SUPPORT_DELETED = {
+        id: "k8s.agent.support_deleted",
+        title: "Agent namespace, service account, role binding or config map deleted",
+        description: "delete of an agent's namespace, or of a service account, (cluster) role, (cluster) role \
+                      binding or config map in an agent's namespace or named like the agent: the agent stops, \
+                      loses its API access or loses its configuration.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: &[
+                "namespaces",
+                "serviceaccounts",
+                "roles",
+                "rolebindings",
+                "configmaps",
+                "clusterroles",
+                "clusterrolebindings",
+            ],
+            verbs: &["delete", "deletecollection"],
+            check: support_deleted,
+        },
+    };
+}
 
 /// Node labels every node carries; selecting on them keeps the agent on ordinary nodes.
 const WELL_KNOWN_LABELS: [&str; 4] = [
@@ -75,25 +106,6 @@ const WELL_KNOWN_LABELS: [&str; 4] = [
     "beta.kubernetes.io/os",
     "beta.kubernetes.io/arch",
 ];
-
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    let event = request.event;
-    let workload = matches!(
-        event.resource(),
-        "daemonsets" | "deployments" | "statefulsets"
-    );
-    match (request.verb(), event.subresource()) {
-        ("delete" | "deletecollection", None) if workload => out.extend(deleted(request)),
-        ("patch" | "update", Some("scale")) if workload => out.extend(scaled(request)),
-        ("patch" | "update", None) if workload => {
-            out.extend(scaled(request));
-            out.extend(unschedulable(request));
-            out.extend(image_swapped(request));
-        }
-        ("delete" | "deletecollection", None) => out.extend(support_deleted(request)),
-        _ => {}
-    }
-}
 
 fn scope(request: &Request<'_, '_>) -> String {
     format!(
@@ -106,6 +118,9 @@ fn scope(request: &Request<'_, '_>) -> String {
 }
 
 fn deleted(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let agent = request.agent(true)?;
     let what = match request.name() {
         Some(_) => request.describe(),
@@ -140,7 +155,9 @@ fn deleted(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn scaled(request: &Request<'_, '_>) -> Option<Detection> {
-    if request.event.resource() == "daemonsets" {
+    if request.event.resource() == "daemonsets"
+        || !matches!(request.event.subresource(), None | Some("scale"))
+    {
         return None;
     }
     let zero = request
@@ -176,6 +193,9 @@ fn scaled(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn unschedulable(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let prefix = template_prefix(request.event.resource())?;
     let selector = at(prefix, &["spec", "nodeSelector"]);
     let affinity = at(prefix, &["spec", "affinity"]);
@@ -252,6 +272,9 @@ fn unschedulable(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn image_swapped(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let prefix = template_prefix(request.event.resource())?;
     let set = images(&request.body, prefix);
     if set.is_empty() {
@@ -298,6 +321,9 @@ fn image_swapped(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn support_deleted(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let event = request.event;
     let resource = event.resource();
     let name = request.name();

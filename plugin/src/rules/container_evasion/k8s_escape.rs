@@ -2,35 +2,43 @@
 //! mounts of the container runtime socket or of the node's log directories, and seccomp or AppArmor
 //! unconfined. Agents themselves need exactly these and are recognised and left alone.
 
-use super::body::{ANY, at, template_prefix};
-use super::{DEPLOY, ESCAPE, K8S, Request, agents, images, rule};
+use super::body::{ANY, Body, at, template_prefix};
+use super::{POD_TEMPLATES, Request, agents, images};
 use crate::model::Severity;
-use crate::rules::Detection;
+use crate::rules::{Detection, Trigger, attack, declare};
 
-rule!(
-    HOST_ACCESS,
-    "k8s.workload.host_access",
-    "Workload with host access that escapes node agents",
-    ESCAPE,
-    High,
-    75,
-    K8S,
-    "A pod or pod template (create, update or patch) that is privileged with hostPID, or mounts the \
-     container runtime socket (docker, containerd, CRI-O) or the node's /var/log from the host. Known \
-     agents, which need this access, are not findings."
-);
-rule!(
-    UNCONFINED,
-    "k8s.workload.unconfined",
-    "Workload with seccomp or AppArmor unconfined",
-    DEPLOY,
-    Medium,
-    60,
-    K8S,
-    "A pod or pod template with seccompProfile type Unconfined, appArmorProfile type Unconfined or an \
-     AppArmor/seccomp annotation set to unconfined: syscall and file-access confinement that runtime \
-     monitoring relies on is off. Known agents are not findings."
-);
+declare! {
+    HOST_ACCESS = {
+        id: "k8s.workload.host_access",
+        title: "Workload with host access that escapes node agents",
+        description: "A pod or pod template (create, update or patch) that is privileged with hostPID, or mounts \
+                      the container runtime socket (docker, containerd, CRI-O) or the node's /var/log from the \
+                      host. Known agents, which need this access, are not findings.",
+        attack: &attack::ESCAPE,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES,
+            verbs: &["create", "update", "patch"],
+            check: host_access,
+        },
+    };
+    UNCONFINED = {
+        id: "k8s.workload.unconfined",
+        title: "Workload with seccomp or AppArmor unconfined",
+        description: "A pod or pod template with seccompProfile type Unconfined, appArmorProfile type Unconfined \
+                      or an AppArmor/seccomp annotation set to unconfined: syscall and file-access confinement \
+                      that runtime monitoring relies on is off. Known agents are not findings.",
+        attack: &attack::DEPLOY_CONTAINER,
+        severity: Severity::Medium,
+        confidence: 60,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES,
+            verbs: &["create", "update", "patch"],
+            check: unconfined,
+        },
+    };
+}
 
 /// Host paths whose mount gives control of the node's containers or of its logs.
 const RUNTIME_SOCKETS: [&str; 6] = [
@@ -79,37 +87,134 @@ pub fn host_path_risk(path: &str) -> Option<&'static str> {
     }
 }
 
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    if !request.is_spec_write() {
-        return;
-    }
-    let Some(prefix) = template_prefix(request.event.resource()) else {
-        return;
-    };
-    let spec = at(prefix, &["spec"]);
-    let meta = at(prefix, &["metadata"]);
-    let body = &request.body;
-    let is_true = |pattern: &[&str]| body.set_at(pattern).iter().any(|s| s.value.get() == "true");
+/// Where a pod spec sits in the request: its `spec` and `metadata` patterns and the template prefix.
+pub(super) struct PodSpec<'p> {
+    pub prefix: &'p [&'p str],
+    pub spec: Vec<&'p str>,
+    pub meta: Vec<&'p str>,
+}
 
-    let mut host = Vec::new();
-    let privileged = ["containers", "initContainers"]
+/// The pod spec a user's write sets, if the resource carries one.
+pub(super) fn pod_spec(request: &Request<'_, '_>) -> Option<PodSpec<'static>> {
+    if !request.is_spec_write() {
+        return None;
+    }
+    let prefix = template_prefix(request.event.resource())?;
+    Some(PodSpec {
+        prefix,
+        spec: at(prefix, &["spec"]),
+        meta: at(prefix, &["metadata"]),
+    })
+}
+
+/// What the agent catalogue says of a workload that reaches outside its container.
+pub(super) enum Standing {
+    /// An agent running its own images: it needs this access.
+    Agent,
+    /// Named like an agent but running other images: the reason says so.
+    Impostor(String),
+    Other,
+}
+
+/// An agent needs host access, but its name is the attacker's to choose: only a workload that also
+/// runs the agent's images is exempt.
+pub(super) fn standing(request: &Request<'_, '_>, prefix: &[&str]) -> Standing {
+    let Some(agent) = request.agent(true) else {
+        return Standing::Other;
+    };
+    let set_images = images(&request.body, prefix);
+    let foreign: Vec<&str> = set_images
         .iter()
-        .any(|list| is_true(&at(&spec, &[list, ANY, "securityContext", "privileged"])));
-    if privileged && is_true(&at(&spec, &["hostPID"])) {
+        .map(|(_, image)| image.as_str())
+        .filter(|image| !agent.images.is_empty() && !agents::image_matches(&agent.images, image))
+        .collect();
+    if foreign.is_empty() {
+        return Standing::Agent;
+    }
+    Standing::Impostor(format!(
+        "it is named like {} ({}) but runs {}, not the agent's image",
+        agent.agent,
+        agent.by,
+        foreign.join(", ")
+    ))
+}
+
+/// Where the pod runs and how to look at it and undo the change, shared by the pod-spec rules.
+pub(super) fn place(request: &Request<'_, '_>) -> String {
+    if request.event.resource() == "pods" {
+        request.describe()
+    } else {
+        format!("the pod template of {}", request.describe())
+    }
+}
+
+pub(super) fn scope(request: &Request<'_, '_>) -> String {
+    format!(
+        "`kubectl {}get pods -o wide` shows the nodes its pods run on; treat those nodes' agent telemetry \
+         as incomplete from this event on",
+        request.ns_arg()
+    )
+}
+
+pub(super) fn restore(request: &Request<'_, '_>) -> String {
+    let ns = request.ns_arg();
+    match (request.event.resource(), request.verb()) {
+        ("pods", _) | (_, "create") => format!(
+            "kubectl {ns}delete {} (after preserving it for investigation)",
+            request.object_arg()
+        ),
+        _ => format!("kubectl {ns}rollout undo {}", request.object_arg()),
+    }
+}
+
+/// Whether the body sets `true` at a pattern.
+pub(super) fn is_true(body: &Body<'_>, pattern: &[&str]) -> bool {
+    body.set_at(pattern).iter().any(|s| s.value.get() == "true")
+}
+
+fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
+    let pod = pod_spec(request)?;
+    let body = &request.body;
+    let mut host = Vec::new();
+    let privileged = ["containers", "initContainers"].iter().any(|list| {
+        is_true(
+            body,
+            &at(&pod.spec, &[list, ANY, "securityContext", "privileged"]),
+        )
+    });
+    if privileged && is_true(body, &at(&pod.spec, &["hostPID"])) {
         host.push(
             "privileged containers share the host PID namespace: they can see and kill the node's processes, \
              agents included, and enter the host"
                 .to_owned(),
         );
     }
-    for set in body.set_at(&at(&spec, &["volumes", ANY, "hostPath", "path"])) {
+    for set in body.set_at(&at(&pod.spec, &["volumes", ANY, "hostPath", "path"])) {
         if let Some(path) = set.str()
             && let Some(risk) = host_path_risk(&path)
         {
             host.push(format!("host path {path} is mounted: {risk}"));
         }
     }
+    if host.is_empty() {
+        return None;
+    }
+    match standing(request, pod.prefix) {
+        Standing::Agent => return None,
+        Standing::Impostor(why) => host.push(why),
+        Standing::Other => {}
+    }
+    let mut detection = Detection::new(&HOST_ACCESS)
+        .reason(format!("{} reaches outside its container:", place(request)))
+        .scope(scope(request))
+        .restore(restore(request));
+    detection.reasons.extend(host);
+    Some(detection)
+}
 
+fn unconfined(request: &Request<'_, '_>) -> Option<Detection> {
+    let pod = pod_spec(request)?;
+    let body = &request.body;
     let mut unconfined = Vec::new();
     let mut profile = |pattern: Vec<&str>, what: &str| {
         if body
@@ -121,30 +226,30 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
         }
     };
     profile(
-        at(&spec, &["securityContext", "seccompProfile", "type"]),
+        at(&pod.spec, &["securityContext", "seccompProfile", "type"]),
         "the pod's seccomp profile",
     );
     profile(
-        at(&spec, &["securityContext", "appArmorProfile", "type"]),
+        at(&pod.spec, &["securityContext", "appArmorProfile", "type"]),
         "the pod's AppArmor profile",
     );
     for list in ["containers", "initContainers"] {
         profile(
             at(
-                &spec,
+                &pod.spec,
                 &[list, ANY, "securityContext", "seccompProfile", "type"],
             ),
             "a container's seccomp profile",
         );
         profile(
             at(
-                &spec,
+                &pod.spec,
                 &[list, ANY, "securityContext", "appArmorProfile", "type"],
             ),
             "a container's AppArmor profile",
         );
     }
-    for set in body.set_at(&at(&meta, &["annotations", ANY])) {
+    for set in body.set_at(&at(&pod.meta, &["annotations", ANY])) {
         let (Some(key), Some(value)) = (set.key.as_deref(), set.str()) else {
             continue;
         };
@@ -155,74 +260,24 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
             unconfined.push(format!("annotation {key}={value}"));
         }
     }
-
-    if host.is_empty() && unconfined.is_empty() {
-        return;
+    if unconfined.is_empty() {
+        return None;
     }
-    // An agent needs this access, but its name is the attacker's to choose: only a workload that also
-    // runs the agent's images is exempt.
-    let set_images = images(body, prefix);
-    let mut impostor = None;
-    if let Some(agent) = request.agent(true) {
-        let foreign: Vec<&str> = set_images
-            .iter()
-            .map(|(_, image)| image.as_str())
-            .filter(|image| {
-                !agent.images.is_empty() && !agents::image_matches(&agent.images, image)
-            })
-            .collect();
-        if foreign.is_empty() {
-            return;
-        }
-        impostor = Some(format!(
-            "it is named like {} ({}) but runs {}, not the agent's image",
-            agent.agent,
-            agent.by,
-            foreign.join(", ")
-        ));
+    match standing(request, pod.prefix) {
+        Standing::Agent => return None,
+        Standing::Impostor(why) => unconfined.push(why),
+        Standing::Other => {}
     }
-    host.extend(impostor.clone().filter(|_| !host.is_empty()));
-    unconfined.extend(impostor.filter(|_| !unconfined.is_empty()));
-    let ns = request.ns_arg();
-    let scope = format!(
-        "`kubectl {ns}get pods -o wide` shows the nodes its pods run on; treat those nodes' agent telemetry \
-         as incomplete from this event on"
-    );
-    let restore = match (request.event.resource(), request.verb()) {
-        ("pods", _) => format!(
-            "kubectl {ns}delete {} (after preserving it for investigation)",
-            request.object_arg()
-        ),
-        (_, "create") => format!(
-            "kubectl {ns}delete {} (after preserving it for investigation)",
-            request.object_arg()
-        ),
-        _ => format!("kubectl {ns}rollout undo {}", request.object_arg()),
-    };
-    let place = if request.event.resource() == "pods" {
-        request.describe()
-    } else {
-        format!("the pod template of {}", request.describe())
-    };
-    if !host.is_empty() {
-        let mut detection = Detection::new(&HOST_ACCESS)
-            .reason(format!("{place} reaches outside its container:"))
-            .scope(scope.clone())
-            .restore(restore.clone());
-        detection.reasons.extend(host);
-        out.push(detection);
-    }
-    if !unconfined.is_empty() {
-        let mut detection = Detection::new(&UNCONFINED)
-            .severity(Severity::Medium)
-            .reason(format!(
-                "{place} runs without syscall or file-access confinement:"
-            ))
-            .scope(scope)
-            .restore(restore);
-        detection.reasons.extend(unconfined);
-        out.push(detection);
-    }
+    let mut detection = Detection::new(&UNCONFINED)
+        .severity(Severity::Medium)
+        .reason(format!(
+            "{} runs without syscall or file-access confinement:",
+            place(request)
+        ))
+        .scope(scope(request))
+        .restore(restore(request));
+    detection.reasons.extend(unconfined);
+    Some(detection)
 }
 
 #[cfg(test)]

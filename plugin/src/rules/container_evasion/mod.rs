@@ -14,42 +14,31 @@ pub mod k8s_policy;
 use agents::{CustomAgent, Facts};
 use body::{ANY, Body, at, template_prefix};
 
-use crate::model::SourceKind;
 use crate::rules::Env;
-use crate::rules::{Detection, Rule, sh};
+use crate::rules::{Detection, sh};
 use crate::sources::k8s_audit::Event;
 
-pub const TOOLS: (&str, &str) = ("T1562.001", "Impair Defenses: Disable or Modify Tools");
-pub const FIREWALL: (&str, &str) = (
-    "T1562.007",
-    "Impair Defenses: Disable or Modify Cloud Firewall",
-);
-pub const ESCAPE: (&str, &str) = ("T1611", "Escape to Host");
-pub const DEPLOY: (&str, &str) = ("T1610", "Deploy Container");
-pub const K8S: &[SourceKind] = &[SourceKind::K8sAudit];
-pub const DOCKER: &[SourceKind] = &[SourceKind::Docker];
-
-pub(crate) use crate::rules::rule;
-
-pub static RULES: &[&Rule] = &[
-    &k8s_agents::WORKLOAD_DELETED,
-    &k8s_agents::SCALED_TO_ZERO,
-    &k8s_agents::UNSCHEDULABLE,
-    &k8s_agents::IMAGE_SWAPPED,
-    &k8s_agents::SUPPORT_DELETED,
-    &k8s_hiding::COLLECTION_EXCLUDED,
-    &k8s_hiding::ADMISSION_BYPASS,
-    &k8s_hiding::POD_SECURITY_PRIVILEGED,
-    &k8s_policy::NETWORK_POLICY_REMOVED,
-    &k8s_policy::WEBHOOK_DISABLED,
-    &k8s_escape::HOST_ACCESS,
-    &k8s_escape::UNCONFINED,
-    &docker::AGENT_STOPPED,
-    &docker::AGENT_DISCONNECTED,
-    &docker::AGENT_RESTART_POLICY,
-    &docker::LOG_DRIVER_NONE,
-    &docker::HOST_ACCESS,
-    &docker::UNCONFINED,
+/// The resources that carry a pod spec (pods and every workload's pod template).
+pub const POD_TEMPLATES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+];
+pub const POD_TEMPLATES_AND_NAMESPACES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+    "namespaces",
 ];
 
 /// Judge one completed Kubernetes write. Status writes and the control plane's own controllers are
@@ -70,10 +59,11 @@ pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
             out.extend(check(&request));
         }
     }
-    k8s_agents::evaluate(&request, out);
-    k8s_hiding::evaluate(&request, out);
-    k8s_policy::evaluate(&request, out);
-    k8s_escape::evaluate(&request, out);
+}
+
+/// Requests the engine judges while still in flight: none yet.
+pub fn judged_when_started(_event: &Event<'_>) -> bool {
+    false
 }
 
 /// A reason that only some events can give.
@@ -107,6 +97,12 @@ impl Request<'_, '_> {
         matches!(self.verb(), "create" | "update" | "patch")
             && self.event.subresource().is_none()
             && !self.event.is_node()
+    }
+
+    /// A pod a control-plane controller creates from a workload's template (judged when the template
+    /// was written).
+    pub fn by_controller(&self) -> bool {
+        self.event.is_system_controller()
     }
 
     /// The object's name: from `objectRef`, else (for a `create`) from the body.
