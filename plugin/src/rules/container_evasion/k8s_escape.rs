@@ -2,8 +2,12 @@
 //! mounts of the container runtime socket or of the node's log directories, and seccomp or AppArmor
 //! unconfined. Agents themselves need exactly these and are recognised and left alone.
 
-use super::body::{ANY, Body, at, template_prefix};
-use super::{POD_TEMPLATES, Request, agents, images};
+use super::body::{ANY, at};
+use super::k8s_host::lesser_moves;
+use super::pod_spec::{
+    PodSpec, Standing, created_by, is_true, place, pod_spec, restore, scope, standing,
+};
+use super::{POD_TEMPLATES, Request};
 use crate::model::Severity;
 use crate::rules::{Detection, Trigger, attack, declare};
 
@@ -11,9 +15,14 @@ declare! {
     HOST_ACCESS = {
         id: "k8s.workload.host_access",
         title: "Workload with host access that escapes node agents",
-        description: "A pod or pod template (create, update or patch) that is privileged with hostPID, or mounts \
-                      the container runtime socket (docker, containerd, CRI-O) or the node's /var/log from the \
-                      host. Known agents, which need this access, are not findings.",
+        description: "A pod or pod template (create, update or patch; pods a controller creates outside the \
+                      system namespaces too) that is privileged with hostPID, or mounts from the host: its root \
+                      (/), the container runtime socket or state (docker, containerd, CRI-O), /var/run, the \
+                      node's shared logs (/var/log, pods, journal), /proc, /sys, /etc (as a whole, or its \
+                      accounts, sudo, cron, SSH, systemd, audit and logging parts), /etc/kubernetes, \
+                      /var/lib/kubelet, /root, /home, /dev or /boot. Agents running their own images and node \
+                      infrastructure images are not findings; certificate, time-zone, /lib/modules and \
+                      application data mounts are not findings.",
         attack: &attack::ESCAPE,
         severity: Severity::High,
         confidence: 75,
@@ -82,98 +91,78 @@ pub fn host_path_risk(path: &str) -> Option<&'static str> {
         || path == "/var/lib/docker"
     {
         Some("the runtime's state directory, including its socket")
+    } else if RUNTIME_STATE.iter().any(|dir| under(path, dir)) {
+        Some(
+            "the container runtime's state: other containers' filesystems and the runtime's sockets",
+        )
+    } else if under(path, "/etc/kubernetes") {
+        Some(
+            "the node's Kubernetes configuration: kubelet credentials, and static pod manifests that run \
+             outside the API server's admission and audit",
+        )
+    } else if under(path, "/var/lib/kubelet") {
+        Some(
+            "the kubelet's state: every pod's volumes and service account tokens, and its credentials",
+        )
+    } else if under(path, "/proc") {
+        Some(
+            "the node's /proc: every process on the node, agents included, and the kernel's settings",
+        )
+    } else if under(path, "/sys") {
+        Some("the node's /sys: kernel, cgroup, tracing and eBPF interfaces that agents rely on")
+    } else if path == "/etc" || SENSITIVE_ETC.iter().any(|dir| under(path, dir)) {
+        Some(
+            "the node's system configuration (accounts, sudo, cron, SSH, systemd, preloads, audit and \
+             logging daemons): a write there runs code on the node or silences its logging",
+        )
+    } else if under(path, "/root") || under(path, "/home") {
+        Some("home directories on the node: SSH keys, shell startup files and stored credentials")
+    } else if path == "/dev" || path == "/boot" {
+        Some("the node's devices or boot files: its disks and kernel")
     } else {
         None
     }
 }
 
-/// Where a pod spec sits in the request: its `spec` and `metadata` patterns and the template prefix.
-pub(super) struct PodSpec<'p> {
-    pub prefix: &'p [&'p str],
-    pub spec: Vec<&'p str>,
-    pub meta: Vec<&'p str>,
+/// Runtime state directories below which every path belongs to the runtime.
+const RUNTIME_STATE: [&str; 6] = [
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/run/containerd",
+    "/var/run/crio",
+    "/run/crio",
+    "/var/lib/containers",
+];
+
+/// The parts of /etc that run code or control logging; certificates, time zone and host names are
+/// routinely mounted read-only and are not among them.
+const SENSITIVE_ETC: [&str; 15] = [
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/cron.d",
+    "/etc/crontab",
+    "/etc/ssh",
+    "/etc/systemd",
+    "/etc/ld.so.preload",
+    "/etc/audit",
+    "/etc/rsyslog.d",
+    "/etc/rsyslog.conf",
+    "/etc/falco",
+    "/etc/docker",
+    "/etc/containerd",
+];
+
+/// `path` is `dir` or below it.
+fn under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// The pod spec a user's write sets, if the resource carries one.
-pub(super) fn pod_spec(request: &Request<'_, '_>) -> Option<PodSpec<'static>> {
-    if !request.is_spec_write() {
-        return None;
-    }
-    let prefix = template_prefix(request.event.resource())?;
-    Some(PodSpec {
-        prefix,
-        spec: at(prefix, &["spec"]),
-        meta: at(prefix, &["metadata"]),
-    })
-}
-
-/// What the agent catalogue says of a workload that reaches outside its container.
-pub(super) enum Standing {
-    /// An agent running its own images: it needs this access.
-    Agent,
-    /// Named like an agent but running other images: the reason says so.
-    Impostor(String),
-    Other,
-}
-
-/// An agent needs host access, but its name is the attacker's to choose: only a workload that also
-/// runs the agent's images is exempt.
-pub(super) fn standing(request: &Request<'_, '_>, prefix: &[&str]) -> Standing {
-    let Some(agent) = request.agent(true) else {
-        return Standing::Other;
-    };
-    let set_images = images(&request.body, prefix);
-    let foreign: Vec<&str> = set_images
-        .iter()
-        .map(|(_, image)| image.as_str())
-        .filter(|image| !agent.images.is_empty() && !agents::image_matches(&agent.images, image))
-        .collect();
-    if foreign.is_empty() {
-        return Standing::Agent;
-    }
-    Standing::Impostor(format!(
-        "it is named like {} ({}) but runs {}, not the agent's image",
-        agent.agent,
-        agent.by,
-        foreign.join(", ")
-    ))
-}
-
-/// Where the pod runs and how to look at it and undo the change, shared by the pod-spec rules.
-pub(super) fn place(request: &Request<'_, '_>) -> String {
-    if request.event.resource() == "pods" {
-        request.describe()
-    } else {
-        format!("the pod template of {}", request.describe())
-    }
-}
-
-pub(super) fn scope(request: &Request<'_, '_>) -> String {
-    format!(
-        "`kubectl {}get pods -o wide` shows the nodes its pods run on; treat those nodes' agent telemetry \
-         as incomplete from this event on",
-        request.ns_arg()
-    )
-}
-
-pub(super) fn restore(request: &Request<'_, '_>) -> String {
-    let ns = request.ns_arg();
-    match (request.event.resource(), request.verb()) {
-        ("pods", _) | (_, "create") => format!(
-            "kubectl {ns}delete {} (after preserving it for investigation)",
-            request.object_arg()
-        ),
-        _ => format!("kubectl {ns}rollout undo {}", request.object_arg()),
-    }
-}
-
-/// Whether the body sets `true` at a pattern.
-pub(super) fn is_true(body: &Body<'_>, pattern: &[&str]) -> bool {
-    body.set_at(pattern).iter().any(|s| s.value.get() == "true")
-}
-
-fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
-    let pod = pod_spec(request)?;
+/// The moves that reach the node outright: privileged with the host PID namespace, sensitive host
+/// paths. The other pod-spec rules stand back when these are present.
+pub(super) fn escape_moves(request: &Request<'_, '_>, pod: &PodSpec<'_>) -> Vec<String> {
     let body = &request.body;
     let mut host = Vec::new();
     let privileged = ["containers", "initContainers"].iter().any(|list| {
@@ -196,11 +185,17 @@ fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
             host.push(format!("host path {path} is mounted: {risk}"));
         }
     }
+    host
+}
+
+fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
+    let pod = pod_spec(request)?;
+    let mut host = escape_moves(request, &pod);
     if host.is_empty() {
         return None;
     }
     match standing(request, pod.prefix) {
-        Standing::Agent => return None,
+        Standing::Exempt => return None,
         Standing::Impostor(why) => host.push(why),
         Standing::Other => {}
     }
@@ -209,6 +204,12 @@ fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
         .scope(scope(request))
         .restore(restore(request));
     detection.reasons.extend(host);
+    detection.reasons.extend(
+        lesser_moves(request, &pod, None)
+            .into_iter()
+            .map(|m| format!("also {m}")),
+    );
+    detection.reasons.extend(created_by(request));
     Some(detection)
 }
 
@@ -264,7 +265,7 @@ fn unconfined(request: &Request<'_, '_>) -> Option<Detection> {
         return None;
     }
     match standing(request, pod.prefix) {
-        Standing::Agent => return None,
+        Standing::Exempt => return None,
         Standing::Impostor(why) => unconfined.push(why),
         Standing::Other => {}
     }
@@ -277,6 +278,7 @@ fn unconfined(request: &Request<'_, '_>) -> Option<Detection> {
         .scope(scope(request))
         .restore(restore(request));
     detection.reasons.extend(unconfined);
+    detection.reasons.extend(created_by(request));
     Some(detection)
 }
 
@@ -294,5 +296,30 @@ mod tests {
         assert!(host_path_risk("/").is_some());
         assert!(host_path_risk("/etc/ssl/certs").is_none());
         assert!(host_path_risk("/var/logstash").is_none());
+        for sensitive in [
+            "/proc",
+            "/sys/kernel/debug",
+            "/etc",
+            "/etc/kubernetes/manifests",
+            "/var/lib/kubelet/pki",
+            "/root/.ssh",
+            "/home/admin",
+            "/var/lib/docker/overlay2",
+            "/etc/cron.d",
+        ] {
+            assert!(host_path_risk(sensitive).is_some(), "{sensitive}");
+        }
+        for routine in [
+            "/usr/local",
+            "/etc/localtime",
+            "/etc/pki/tls",
+            "/lib/modules",
+            "/run/xtables.lock",
+            "/procfs",
+            "/homework",
+            "/data/app",
+        ] {
+            assert!(host_path_risk(routine).is_none(), "{routine}");
+        }
     }
 }

@@ -9,7 +9,9 @@ pub mod docker;
 pub mod k8s_agents;
 pub mod k8s_escape;
 pub mod k8s_hiding;
+pub mod k8s_host;
 pub mod k8s_policy;
+pub mod pod_spec;
 
 use agents::{CustomAgent, Facts};
 use body::{ANY, Body, at, template_prefix};
@@ -42,9 +44,21 @@ pub const POD_TEMPLATES_AND_NAMESPACES: &[&str] = &[
 ];
 
 /// Judge one completed Kubernetes write. Status writes and the control plane's own controllers are
-/// skipped: they carry out changes already judged when a user made them.
+/// skipped: they carry out changes already judged when a user made them. The pods controllers create
+/// are the exception: the pod-spec rules judge them (outside the system namespaces), as the public
+/// rule sets that read pod creations do. Exec, attach and port-forward sessions are reads or
+/// long-running requests: they are judged once, when the session starts (or when it is refused).
 pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) {
-    if event.is_read() || event.subresource() == Some("status") || event.is_system_controller() {
+    let connect = is_connect(event);
+    if (event.is_read() && !connect) || event.subresource() == Some("status") {
+        return;
+    }
+    if event.is_system_controller()
+        && !(event.resource() == "pods" && event.verb == "create" && event.subresource().is_none())
+    {
+        return;
+    }
+    if connect && event.stage.as_deref() == Some("ResponseComplete") && !event.failed() {
         return;
     }
     let body = Body::of(event.request_object);
@@ -61,9 +75,18 @@ pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
     }
 }
 
-/// Requests the engine judges while still in flight: none yet.
-pub fn judged_when_started(_event: &Event<'_>) -> bool {
-    false
+/// A session into a pod: `kubectl exec`, `attach` (verb `create`, or `get` over websockets) and
+/// `port-forward`.
+pub fn is_connect(event: &Event<'_>) -> bool {
+    event.resource() == "pods"
+        && matches!(event.subresource(), Some("exec" | "attach" | "portforward"))
+        && matches!(&*event.verb, "create" | "get")
+}
+
+/// Requests judged while still in flight: a session's `ResponseStarted` stage is the moment it opens
+/// (its `ResponseComplete` comes when it closes, and may never come).
+pub fn judged_when_started(event: &Event<'_>) -> bool {
+    is_connect(event) && event.stage.as_deref() == Some("ResponseStarted")
 }
 
 /// A reason that only some events can give.
@@ -105,14 +128,21 @@ impl Request<'_, '_> {
         self.event.is_system_controller()
     }
 
-    /// The object's name: from `objectRef`, else (for a `create`) from the body.
+    /// The object's name: from `objectRef`, else (for a `create`) from the body, else the response;
+    /// a pod created with only `generateName` is named by its prefix and `*`.
     pub fn name(&self) -> Option<String> {
-        self.event.name().map(str::to_owned).or_else(|| {
-            self.body
-                .set_at(&["metadata", "name"])
+        let first = |body: &Body<'_>, key: &str| {
+            body.set_at(&["metadata", key])
                 .first()
                 .and_then(|s| s.str())
-        })
+                .filter(|s| !s.is_empty())
+        };
+        self.event
+            .name()
+            .map(str::to_owned)
+            .or_else(|| first(&self.body, "name"))
+            .or_else(|| first(&Body::of(self.event.response_object), "name"))
+            .or_else(|| first(&self.body, "generateName").map(|prefix| format!("{prefix}*")))
     }
 
     /// Which agent the object is, from its name, namespace, labels and (unless `with_images` is false)
