@@ -65,6 +65,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(container_evasion::k8s_policy::RULES)
         .chain(container_evasion::k8s_escape::RULES)
         .chain(container_evasion::k8s_host::RULES)
+        .chain(container_evasion::k8s_sessions::RULES)
         .chain(container_evasion::docker::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
