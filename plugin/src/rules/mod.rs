@@ -64,6 +64,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(container_evasion::k8s_hiding::RULES)
         .chain(container_evasion::k8s_policy::RULES)
         .chain(container_evasion::k8s_admission::RULES)
+        .chain(container_evasion::k8s_egress::RULES)
         .chain(container_evasion::k8s_escape::RULES)
         .chain(container_evasion::k8s_host::RULES)
         .chain(container_evasion::k8s_sessions::RULES)

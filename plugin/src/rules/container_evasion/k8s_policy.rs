@@ -27,7 +27,8 @@ declare! {
         title: "Network policy deleted or rewritten",
         description: "delete or deletecollection (high), patch or update (medium: review what it allows now) of \
                       a NetworkPolicy, AdminNetworkPolicy, Cilium (cluster-wide) network policy or Calico \
-                      (global) network policy. Creating a policy is not a finding.",
+                      (global) network policy. Creating a policy is not a finding; a rewrite that blocks \
+                      monitoring pods' egress is k8s.networkpolicy.agent_egress_blocked's.",
         attack: &attack::CLOUD_FIREWALL,
         severity: Severity::High,
         confidence: 75,
@@ -98,6 +99,8 @@ fn network_policy(request: &Request<'_, '_>) -> Option<Detection> {
             Severity::High,
             "were all deleted: the traffic they blocked is allowed again",
         ),
+        // A rewrite that cuts monitoring pods' egress is the more specific rule's finding.
+        "patch" | "update" if super::k8s_egress::blocks(request) => return None,
         "patch" | "update" => (
             Severity::Medium,
             "was rewritten: review whether it still blocks what it did",

@@ -8,6 +8,7 @@ pub mod body;
 pub mod docker;
 pub mod k8s_admission;
 pub mod k8s_agents;
+pub mod k8s_egress;
 pub mod k8s_escape;
 pub mod k8s_hiding;
 pub mod k8s_host;
