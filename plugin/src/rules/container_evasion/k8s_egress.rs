@@ -130,8 +130,12 @@ fn kubernetes(request: &Request<'_, '_>) -> Option<(Severity, Vec<String>)> {
         .any(|e| e.is_null() || e.value.get().trim() == "[]")
         || body.removes(&["spec", "egress"]);
     let full = request.verb() != "patch";
-    let denies_all = (types.iter().any(|t| t == "Egress") && rules.is_empty() && (full || emptied))
-        || (!full && emptied);
+    // A full object says what the policy is; a patch only what it removes.
+    let denies_all = if full {
+        types.iter().any(|t| t == "Egress") && rules.is_empty()
+    } else {
+        emptied
+    };
     let selector = match body.set_at(&["spec", "podSelector"]).first() {
         Some(s) if s.value.get().replace(char::is_whitespace, "") == "{}" => {
             "every pod in the namespace".to_owned()
@@ -209,7 +213,8 @@ fn calico(request: &Request<'_, '_>) -> Option<(Severity, Vec<String>)> {
         .set_at(&["spec", "egress"])
         .iter()
         .any(|e| e.value.get().trim() == "[]");
-    if !deny_all && !(types.iter().any(|t| t == "Egress") && empty) {
+    let default_deny = types.iter().any(|t| t == "Egress") && empty;
+    if !deny_all && !default_deny {
         return None;
     }
     let selector = strings(body, &["spec", "selector"]).pop();
