@@ -69,6 +69,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(container_evasion::k8s_host::RULES)
         .chain(container_evasion::k8s_sessions::RULES)
         .chain(container_evasion::docker::RULES)
+        .chain(container_evasion::docker_host::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
         .copied()

@@ -11,6 +11,7 @@ use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::docker_events::EngineEvent;
 use crate::sources::docker_inspect::Container;
+use crate::sources::json::Object;
 
 declare! {
     AGENT_STOPPED = {
@@ -76,8 +77,11 @@ declare! {
     HOST_ACCESS = {
         id: "docker.container.host_access",
         title: "Container with host access that escapes the host's agents",
-        description: "A container that is privileged with PidMode host, or bind-mounts the runtime socket or \
-                      /var/log. Known agents, which need this access, are not findings.",
+        description: "A container that is privileged with PidMode host, or bind-mounts (Binds or bind Mounts) \
+                      a sensitive host path: /, the runtime socket or state, /var/run, /var/log, /proc, /sys, \
+                      /etc (whole or its accounts, cron, SSH, systemd, logging parts), /etc/kubernetes, \
+                      /var/lib/kubelet, /root, /home, /dev, /boot. Known agents and host infrastructure images \
+                      (cAdvisor, node exporter), which need this access, are not findings.",
         attack: &attack::ESCAPE,
         severity: Severity::High,
         confidence: 75,
@@ -360,7 +364,37 @@ fn log_driver_none(container: &Container<'_>, _env: &Env<'_>) -> Option<Detectio
     )
 }
 
-fn host_access(container: &Container<'_>, env: &Env<'_>) -> Option<Detection> {
+/// Host paths a container bind-mounts: `Binds` (`-v src:dst`) and bind `Mounts` (`--mount
+/// type=bind`).
+fn bind_sources(container: &Container<'_>) -> Vec<String> {
+    let mut sources: Vec<String> = container
+        .host_list("Binds")
+        .iter()
+        .filter_map(|bind| bind.split(':').next().map(str::to_owned))
+        .collect();
+    let mounts = container
+        .host_config
+        .as_ref()
+        .and_then(|h| h.array("Mounts"))
+        .unwrap_or_default();
+    for mount in mounts {
+        let Ok(mount) = Object::from_raw(mount) else {
+            continue;
+        };
+        if mount.str("Type").as_deref() == Some("bind")
+            && let Some(source) = mount.str("Source")
+        {
+            sources.push(source.into_owned());
+        }
+    }
+    sources.sort();
+    sources.dedup();
+    sources
+}
+
+/// The moves that reach the host outright: privileged with the host PID namespace, sensitive bind
+/// mounts. The per-move rules of `docker_host` stand back when these are present.
+pub(super) fn escape_moves(container: &Container<'_>) -> Vec<String> {
     let mut host = Vec::new();
     if container.host_bool("Privileged") && container.host("PidMode").as_deref() == Some("host") {
         host.push(
@@ -369,19 +403,17 @@ fn host_access(container: &Container<'_>, env: &Env<'_>) -> Option<Detection> {
                 .to_owned(),
         );
     }
-    let mut sources: Vec<String> = container
-        .host_list("Binds")
-        .iter()
-        .filter_map(|bind| bind.split(':').next().map(str::to_owned))
-        .collect();
-    sources.sort();
-    sources.dedup();
-    for source in sources {
+    for source in bind_sources(container) {
         if let Some(risk) = host_path_risk(&source) {
             host.push(format!("it bind-mounts {source}: {risk}"));
         }
     }
-    if host.is_empty() {
+    host
+}
+
+fn host_access(container: &Container<'_>, env: &Env<'_>) -> Option<Detection> {
+    let host = escape_moves(container);
+    if host.is_empty() || super::docker_host::infrastructure(container) {
         return None;
     }
     let Inspected { name, agent } = inspected(container, &env.config.agents);
@@ -397,6 +429,11 @@ fn host_access(container: &Container<'_>, env: &Env<'_>) -> Option<Detection> {
         ))
         .restore(format!("docker stop {quoted} (after `docker inspect {quoted}` is saved for investigation)"));
     detection.reasons.extend(host);
+    detection.reasons.extend(
+        super::docker_host::lesser_moves(container, None)
+            .into_iter()
+            .map(|m| format!("also {m}")),
+    );
     Some(detection)
 }
 

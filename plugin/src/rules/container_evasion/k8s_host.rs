@@ -304,7 +304,7 @@ fn dangerous_capabilities(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 /// What a capability gives, if it is one of the dangerous ones (`CAP_` prefix and case ignored).
-fn capability(name: &str) -> Option<&'static str> {
+pub(super) fn capability(name: &str) -> Option<&'static str> {
     let upper = name.trim().to_ascii_uppercase();
     let bare = upper.strip_prefix("CAP_").unwrap_or(&upper);
     CAPABILITIES

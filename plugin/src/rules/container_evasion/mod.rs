@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod body;
 pub mod docker;
+pub mod docker_host;
 pub mod k8s_admission;
 pub mod k8s_agents;
 pub mod k8s_egress;
