@@ -2,8 +2,8 @@
 //! `--pid`/`--network`/`--ipc host`, and `--cap-add` of a capability that reaches past the container,
 //! read from `docker inspect` records (`HostConfig`). Engine events carry none of this (a `create`
 //! event names the image and labels only). Agents running their own images and host infrastructure
-//! images (cAdvisor, node exporter) are left alone; a container with a stronger move (the privileged
-//! + host PID combination or a sensitive bind mount, `docker.container.host_access`) gets one finding
+//! images (cAdvisor, node exporter) are left alone; a container with a stronger move (privileged with
+//! the host PID namespace, or a sensitive bind mount: `docker.container.host_access`) gets one finding
 //! listing them all.
 
 use super::agents;
