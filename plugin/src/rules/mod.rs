@@ -61,6 +61,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(compute_tampering::azure::RULES)
         .chain(compute_tampering::gcp::RULES)
         .chain(container_evasion::k8s_agents::RULES)
+        .chain(container_evasion::k8s_quota::RULES)
         .chain(container_evasion::k8s_hiding::RULES)
         .chain(container_evasion::k8s_policy::RULES)
         .chain(container_evasion::k8s_admission::RULES)

@@ -13,7 +13,8 @@
 use super::body::{ANY, at};
 use super::k8s_escape::escape_moves;
 use super::pod_spec::{
-    PodSpec, Standing, created_by, is_true, namespace, place, pod_spec, restore, scope, standing,
+    PodSpec, SYSTEM_NAMESPACES, Standing, created_by, is_true, namespace, place, pod_spec, restore,
+    scope, standing,
 };
 use super::{POD_TEMPLATES, Request, agents};
 use crate::model::Severity;
@@ -81,6 +82,58 @@ declare! {
             check: dangerous_capabilities,
         },
     };
+    SYSTEM_NAMESPACE_POD = {
+        id: "k8s.workload.system_namespace_pod",
+        title: "Pod created by a user in a system namespace",
+        description: "create of a pod in kube-system, kube-public or kube-node-lease by a user (not a service \
+                      account, controller or node): pods there blend in with the node components and are often \
+                      left out of admission policy, log filters and dashboards (medium). Agents and node \
+                      infrastructure images are not findings; a pod there that also reaches the node is that \
+                      rule's finding (high, naming the namespace).",
+        attack: &attack::DEPLOY_CONTAINER,
+        severity: Severity::Medium,
+        confidence: 50,
+        trigger: Trigger::K8s {
+            resources: &["pods"],
+            verbs: &["create"],
+            check: system_namespace_pod,
+        },
+    };
+}
+
+fn system_namespace_pod(request: &Request<'_, '_>) -> Option<Detection> {
+    let event = request.event;
+    if event.is_service_account() || event.is_node() || event.subresource().is_some() {
+        return None;
+    }
+    let ns = namespace(request)?;
+    if !SYSTEM_NAMESPACES.contains(&ns.as_str()) {
+        return None;
+    }
+    let judged = judge(request)?;
+    let pod = &judged.pod;
+    if !escape_moves(request, pod).is_empty() || !lesser_moves(request, pod, None).is_empty() {
+        return None;
+    }
+    let images: Vec<String> = super::images(&request.body, pod.prefix)
+        .into_iter()
+        .map(|(_, image)| image)
+        .collect();
+    let mut detection = Detection::new(&SYSTEM_NAMESPACE_POD)
+        .reason(format!(
+            "{} was created directly by a user{}: pods in {ns} blend in with the node components and are \
+             often left out of admission policy and log filters",
+            request.describe(),
+            if images.is_empty() {
+                String::new()
+            } else {
+                format!(" with image(s) {}", images.join(", "))
+            }
+        ))
+        .scope(scope(request))
+        .restore(restore(request));
+    detection.reasons.extend(judged.impostor);
+    Some(detection)
 }
 
 /// Capabilities that reach past the container, with what they give.

@@ -14,6 +14,7 @@ pub mod k8s_escape;
 pub mod k8s_hiding;
 pub mod k8s_host;
 pub mod k8s_policy;
+pub mod k8s_quota;
 pub mod k8s_sessions;
 pub mod pod_spec;
 

@@ -154,7 +154,7 @@ pub const INFRASTRUCTURE: &[&str] = &[
 ];
 
 /// Namespaces that hold no user workloads: a controller's pod there is the control plane's.
-const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+pub(super) const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 
 /// The namespace from `objectRef`, else from the body (a create's object).
 pub(super) fn namespace(request: &Request<'_, '_>) -> Option<String> {
