@@ -241,7 +241,9 @@ def wrong_type_stream(name, bases):
                 kind = kind.replace("list", "array").replace("str", "string").replace("float", "number")
                 kind = kind.replace("int", "number").replace("bool", "boolean")
                 if path in needed:
-                    stream.event(compact(event), [], f"{label}: {path} as {kind}: {needed[path]}")
+                    # A note, or (note, the rules that fire on what is left instead).
+                    note, left = needed[path] if isinstance(needed[path], tuple) else (needed[path], [])
+                    stream.event(compact(event), left, f"{label}: {path} as {kind}: {note}")
                 elif rules:
                     stream.event(
                         compact(event), rules, f"{label}: {path} as {kind} reads as absent; the rule still fires"
@@ -428,10 +430,14 @@ def wrong_types():
                   "HostConfig.LogConfig.Type": "the logging driver is read from HostConfig.LogConfig.Type"}),
                 ("docker inspect, host access", "docker/docker_inspect.json element 2", shell,
                  ["docker.container.host_access"], shell_paths,
-                 {"HostConfig.Privileged": "this container's host access is privileged mode together with the "
-                                           "host PID namespace; without either the rule has nothing to report",
-                  "HostConfig.PidMode": "this container's host access is privileged mode together with the "
-                                        "host PID namespace; without either the rule has nothing to report"}),
+                 {"HostConfig.Privileged": ("this container's host access is privileged mode together with the "
+                                            "host PID namespace; without privileged mode what is left is the "
+                                            "host PID namespace alone",
+                                            ["docker.container.host_namespaces"]),
+                  "HostConfig.PidMode": ("this container's host access is privileged mode together with the "
+                                         "host PID namespace; without the host PID namespace what is left is "
+                                         "privileged mode alone",
+                                         ["docker.container.privileged"])}),
             ],
         )
     )

@@ -63,6 +63,13 @@ pub enum Trigger {
     DockerContainer {
         check: fn(&Container<'_>, &Env<'_>) -> Option<Detection>,
     },
+    /// Both: engine events `(type, action)` and inspect records, for rules that see one state change
+    /// in either (an agent container stopped: its `stop` event, or a snapshot showing it exited).
+    Docker {
+        actions: &'static [(&'static str, &'static str)],
+        event: fn(&EngineEvent<'_>, &Env<'_>) -> Option<Detection>,
+        inspect: fn(&Container<'_>, &Env<'_>) -> Option<Detection>,
+    },
     /// Emitted by correlation from several events; the sources it reads.
     Correlation { sources: &'static [SourceKind] },
     /// Judged by its family's own evaluate function; being replaced by the variants above.
@@ -88,7 +95,9 @@ impl Trigger {
             Trigger::Azure { .. } => AZURE,
             Trigger::Gcp { .. } => GCP,
             Trigger::K8s { .. } => K8S,
-            Trigger::DockerEvent { .. } | Trigger::DockerContainer { .. } => DOCKER,
+            Trigger::DockerEvent { .. }
+            | Trigger::DockerContainer { .. }
+            | Trigger::Docker { .. } => DOCKER,
             Trigger::Correlation { sources } | Trigger::Legacy { sources } => sources,
         }
     }
@@ -112,6 +121,12 @@ impl Trigger {
                 .collect::<Vec<_>>()
                 .join(", "),
             Trigger::DockerContainer { .. } => "container inspect records".to_owned(),
+            Trigger::Docker { actions, .. } => actions
+                .iter()
+                .map(|(kind, action)| format!("{kind} {action}"))
+                .chain(["container inspect records".to_owned()])
+                .collect::<Vec<_>>()
+                .join(", "),
             Trigger::Correlation { .. } => "correlation of several events".to_owned(),
             Trigger::Legacy { .. } => String::new(),
         }

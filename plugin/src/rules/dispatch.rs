@@ -59,6 +59,10 @@ impl Tables {
                 Trigger::K8s { .. } => t.k8s.push(rule),
                 Trigger::DockerEvent { .. } => t.docker_events.push(rule),
                 Trigger::DockerContainer { .. } => t.docker_containers.push(rule),
+                Trigger::Docker { .. } => {
+                    t.docker_events.push(rule);
+                    t.docker_containers.push(rule);
+                }
                 Trigger::Correlation { .. } | Trigger::Legacy { .. } => {}
             }
         }
@@ -131,7 +135,7 @@ impl Tables {
             .iter()
             .copied()
             .filter(move |rule| match &rule.trigger {
-                Trigger::DockerEvent { actions, .. } => {
+                Trigger::DockerEvent { actions, .. } | Trigger::Docker { actions, .. } => {
                     actions.iter().any(|(k, a)| *k == kind && *a == action)
                 }
                 _ => false,

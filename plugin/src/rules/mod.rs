@@ -81,7 +81,17 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(compute_tampering::gcp::firewall::RULES)
         .chain(compute_tampering::gcp::sharing::RULES)
         .chain(compute_tampering::gcp::instances::RULES)
-        .chain(container_evasion::RULES)
+        .chain(container_evasion::k8s_agents::RULES)
+        .chain(container_evasion::k8s_quota::RULES)
+        .chain(container_evasion::k8s_hiding::RULES)
+        .chain(container_evasion::k8s_policy::RULES)
+        .chain(container_evasion::k8s_admission::RULES)
+        .chain(container_evasion::k8s_egress::RULES)
+        .chain(container_evasion::k8s_escape::RULES)
+        .chain(container_evasion::k8s_host::RULES)
+        .chain(container_evasion::k8s_sessions::RULES)
+        .chain(container_evasion::docker::RULES)
+        .chain(container_evasion::docker_host::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
         .copied()
@@ -96,8 +106,9 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// Operations still in flight (Azure `Start`/`Accept`, Kubernetes stages before `ResponseComplete`)
 /// are judged once, when they complete, so they never fire here.
 pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) {
-    let config = env.config;
-    if decoded.fields.outcome == Outcome::InProgress {
+    if decoded.fields.outcome == Outcome::InProgress
+        && !matches!(&decoded.event, SourceEvent::K8sAudit(e) if container_evasion::judged_when_started(e))
+    {
         return;
     }
     let tables = dispatch::tables();
@@ -126,27 +137,24 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                 }
             }
         }
-        SourceEvent::K8sAudit(event) => {
-            if event.is_read() {
-                return;
-            }
-            container_evasion::evaluate_k8s(event, env, out);
-        }
+        SourceEvent::K8sAudit(event) => container_evasion::evaluate_k8s(event, env, out),
         SourceEvent::DockerEvent(event) => {
             for rule in tables.docker_events(&event.kind, &event.action) {
-                if let Trigger::DockerEvent { check, .. } = rule.trigger {
-                    out.extend(check(event, env));
+                match rule.trigger {
+                    Trigger::DockerEvent { check, .. } => out.extend(check(event, env)),
+                    Trigger::Docker { event: check, .. } => out.extend(check(event, env)),
+                    _ => {}
                 }
             }
-            container_evasion::docker::evaluate_event(event, &config.agents, out);
         }
         SourceEvent::DockerContainer(container) => {
             for rule in tables.docker_containers() {
-                if let Trigger::DockerContainer { check } = rule.trigger {
-                    out.extend(check(container, env));
+                match rule.trigger {
+                    Trigger::DockerContainer { check } => out.extend(check(container, env)),
+                    Trigger::Docker { inspect, .. } => out.extend(inspect(container, env)),
+                    _ => {}
                 }
             }
-            container_evasion::docker::evaluate_container(container, &config.agents, out);
         }
         // Flow records are judged by correlation (`correlation::network`): alone they prove nothing.
         SourceEvent::FlowLog(_) => {}

@@ -1,4 +1,4 @@
-//! Family 1 on Kubernetes: the cluster's event record deleted.
+//! Family 1 on Kubernetes: the cluster's event record deleted, and dynamic audit sinks removed.
 //!
 //! Mapped to T1070 (Indicator Removal), not T1562.008: deleting `events` does not stop anything from
 //! being recorded — new events keep being written and the audit log is untouched — it erases the record
@@ -24,6 +24,58 @@ declare! {
             check: events_deleted,
         },
     };
+    AUDIT_SINK_REMOVED = {
+        id: "k8s.audit.sink_removed",
+        title: "Kubernetes dynamic audit sink deleted or changed",
+        description: "delete or deletecollection (high), update or patch (medium) of an AuditSink \
+                      (auditregistration.k8s.io, the dynamic audit backend of Kubernetes 1.13 to 1.18): audit \
+                      events stop reaching, or reach differently, the webhook that collected them. The static \
+                      audit policy and log backend are API server flags, not API objects, and are not seen \
+                      here.",
+        attack: &attack::CLOUD_LOGS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::K8s {
+            resources: &["auditsinks"],
+            verbs: &["delete", "deletecollection", "update", "patch"],
+            check: audit_sink_removed,
+        },
+    };
+}
+
+fn audit_sink_removed(request: &Request<'_, '_>) -> Option<Detection> {
+    let event = request.event;
+    if event.api_group() != "auditregistration.k8s.io" || event.subresource().is_some() {
+        return None;
+    }
+    let name = event.name().unwrap_or("(all)");
+    let (severity, change) = match &*event.verb {
+        "delete" => (
+            Severity::High,
+            "was deleted: audit events no longer reach its webhook",
+        ),
+        "deletecollection" => (
+            Severity::High,
+            "and every other audit sink were deleted: audit events no longer reach their webhooks",
+        ),
+        _ => (
+            Severity::Medium,
+            "was changed: its policy level, stages or webhook may no longer send what it did",
+        ),
+    };
+    Some(
+        Detection::new(&AUDIT_SINK_REMOVED)
+            .severity(severity)
+            .reason(format!("audit sink {name} {change}"))
+            .scope(
+                "`kubectl get auditsinks -o yaml` shows the sinks left; the audit collector's intake shows \
+                 when events stopped",
+            )
+            .restore(format!(
+                "kubectl apply -f <auditsink/{} manifest from the GitOps repository>",
+                sh(name)
+            )),
+    )
 }
 
 fn events_deleted(request: &Request<'_, '_>) -> Option<Detection> {

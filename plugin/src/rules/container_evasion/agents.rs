@@ -342,9 +342,43 @@ pub fn namespace_owner(namespace: &str, custom: &[CustomAgent]) -> Option<String
         .map(|i| i.agent)
 }
 
+/// Words that name a namespace for monitoring, whoever's agent runs there.
+const MONITORING_WORDS: [&str; 7] = [
+    "monitor",
+    "logging",
+    "observability",
+    "telemetry",
+    "security",
+    "siem",
+    "audit",
+];
+
+/// Why a namespace is where monitoring runs: an agent's namespace, or a name that says so.
+pub fn monitoring_namespace(namespace: &str, custom: &[CustomAgent]) -> Option<String> {
+    if let Some(agent) = namespace_owner(namespace, custom) {
+        return Some(format!("{agent}'s namespace"));
+    }
+    let lower = namespace.to_ascii_lowercase();
+    MONITORING_WORDS
+        .iter()
+        .find(|word| lower.contains(*word))
+        .map(|word| format!("a namespace named for {word}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitoring_namespaces_by_owner_or_name() {
+        assert_eq!(
+            monitoring_namespace("falco", &[]).as_deref(),
+            Some("Falco's namespace")
+        );
+        assert!(monitoring_namespace("kube-prometheus-monitoring", &[]).is_some());
+        assert!(monitoring_namespace("shop", &[]).is_none());
+        assert!(monitoring_namespace("kube-system", &[]).is_none());
+    }
 
     #[test]
     fn recognises_agents_by_each_fact() {

@@ -4,69 +4,136 @@
 //! are left alone.
 
 use super::body::{ANY, at, template_prefix, to_pointer};
-use super::{K8S, MaybeReason, Request, TOOLS, agents, images, kind, rule};
+use super::{MaybeReason, Request, agents, images, kind};
 use crate::model::Severity;
-use crate::rules::{Detection, sh};
+use crate::rules::{Detection, Trigger, attack, declare, sh};
 
-rule!(
-    WORKLOAD_DELETED,
-    "k8s.agent.workload_deleted",
-    "Security or telemetry agent workload deleted",
-    TOOLS,
-    High,
-    85,
-    K8S,
-    "delete (or deletecollection) of a DaemonSet, Deployment or StatefulSet that is a security or telemetry \
-     agent (built-in catalogue plus configured agents): its pods stop on every node it covered."
-);
-rule!(
-    SCALED_TO_ZERO,
-    "k8s.agent.scaled_to_zero",
-    "Agent workload scaled to zero",
-    TOOLS,
-    High,
-    85,
-    K8S,
-    "patch or update of an agent Deployment or StatefulSet (or its scale subresource) setting spec.replicas \
-     to 0. Raising replicas and autoscalers scaling other workloads are not findings."
-);
-rule!(
-    UNSCHEDULABLE,
-    "k8s.agent.unschedulable",
-    "Agent workload given a node selector or affinity",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "patch of an agent workload's pod nodeSelector or affinity (high when it sets a selector label other \
-     than the well-known os/arch labels or a required node affinity, medium for other changes), or a full \
-     update whose nodeSelector names such a label (medium: an update restates the selector whether or not it \
-     changed): the agent's pods leave every node that does not match."
-);
-rule!(
-    IMAGE_SWAPPED,
-    "k8s.agent.image_swapped",
-    "Agent workload image replaced by another repository",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "patch or update of an agent workload that sets a container image outside the agent's image \
-     repositories. A new tag of the same repository (an upgrade) is not a finding; private mirrors belong \
-     in the configured agent's `images`."
-);
-rule!(
-    SUPPORT_DELETED,
-    "k8s.agent.support_deleted",
-    "Agent namespace, service account, role binding or config map deleted",
-    TOOLS,
-    High,
-    75,
-    K8S,
-    "delete of an agent's namespace, or of a service account, (cluster) role, (cluster) role binding or \
-     config map in an agent's namespace or named like the agent: the agent stops, loses its API access or \
-     loses its configuration."
-);
+/// The workloads whose deletion or scaling takes an agent's pods away.
+const WORKLOADS: &[&str] = &["daemonsets", "deployments", "statefulsets"];
+
+declare! {
+    WORKLOAD_DELETED = {
+        id: "k8s.agent.workload_deleted",
+        title: "Security or telemetry agent workload deleted",
+        description: "delete (or deletecollection) of a DaemonSet, Deployment or StatefulSet that is a security \
+                      or telemetry agent (built-in catalogue plus configured agents): its pods stop on every node \
+                      it covered.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["delete", "deletecollection"],
+            check: deleted,
+        },
+    };
+    SCALED_TO_ZERO = {
+        id: "k8s.agent.scaled_to_zero",
+        title: "Agent workload scaled to zero",
+        description: "patch or update of an agent Deployment or StatefulSet (or its scale subresource) setting \
+                      spec.replicas to 0. Raising replicas and autoscalers scaling other workloads are not \
+                      findings.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: scaled,
+        },
+    };
+    UNSCHEDULABLE = {
+        id: "k8s.agent.unschedulable",
+        title: "Agent workload given a node selector or affinity",
+        description: "patch of an agent workload's pod nodeSelector or affinity (high when it sets a selector \
+                      label other than the well-known os/arch labels or a required node affinity, medium for \
+                      other changes), or a full update whose nodeSelector names such a label (medium: an update \
+                      restates the selector whether or not it changed): the agent's pods leave every node that \
+                      does not match.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: unschedulable,
+        },
+    };
+    IMAGE_SWAPPED = {
+        id: "k8s.agent.image_swapped",
+        title: "Agent workload image replaced by another repository",
+        description: "patch or update of an agent workload that sets a container image outside the agent's image \
+                      repositories. A new tag of the same repository (an upgrade) is not a finding; private \
+                      mirrors belong in the configured agent's `images`.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: WORKLOADS,
+            verbs: &["patch", "update"],
+            check: image_swapped,
+        },
+    };
+    SUPPORT_DELETED = {
+        id: "k8s.agent.support_deleted",
+        title: "Agent namespace, service account, role binding or config map deleted",
+        description: "delete of an agent's namespace, or of a service account, (cluster) role, (cluster) role \
+                      binding or config map in an agent's namespace or named like the agent: the agent stops, \
+                      loses its API access or loses its configuration.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: &[
+                "namespaces",
+                "serviceaccounts",
+                "roles",
+                "rolebindings",
+                "configmaps",
+                "clusterroles",
+                "clusterrolebindings",
+            ],
+            verbs: &["delete", "deletecollection"],
+            check: support_deleted,
+        },
+    };
+    CONFIG_CHANGED = {
+        id: "k8s.agent.config_changed",
+        title: "Agent configuration map changed by a user",
+        description: "update or patch by a user of a config map in an agent's namespace or named like an agent \
+                      (fluent-bit-config, falco-rules, fluentbit-gke-config in kube-system), or of the \
+                      aws-logging map in aws-observability that drives EKS Fargate logging: medium, high when \
+                      the new data excludes or discards logs (exclude, a null output, enabled false). Writes by \
+                      service accounts (operators, leader election, GitOps controllers) are not findings; \
+                      deleting such a map is k8s.agent.support_deleted's.",
+        attack: &attack::TOOLS,
+        severity: Severity::Medium,
+        confidence: 55,
+        trigger: Trigger::K8s {
+            resources: &["configmaps"],
+            verbs: &["update", "patch"],
+            check: config_changed,
+        },
+    };
+    NOEXECUTE_TAINT = {
+        id: "k8s.node.noexecute_taint",
+        title: "Node given a NoExecute taint by a user",
+        description: "patch or update of a node by a user that sets a taint with effect NoExecute: every pod \
+                      without a matching toleration is evicted from the node, agents' DaemonSet pods included \
+                      unless they tolerate everything, and new ones do not start there (medium). Cordoning \
+                      (spec.unschedulable), NoSchedule and PreferNoSchedule taints leave running agents in place \
+                      and are not findings; taints set by the node lifecycle controller, autoscalers and the \
+                      kubelet are not findings.",
+        attack: &attack::TOOLS,
+        severity: Severity::Medium,
+        confidence: 50,
+        trigger: Trigger::K8s {
+            resources: &["nodes"],
+            verbs: &["patch", "update"],
+            check: noexecute_taint,
+        },
+    };
+}
 
 /// Node labels every node carries; selecting on them keeps the agent on ordinary nodes.
 const WELL_KNOWN_LABELS: [&str; 4] = [
@@ -75,25 +142,6 @@ const WELL_KNOWN_LABELS: [&str; 4] = [
     "beta.kubernetes.io/os",
     "beta.kubernetes.io/arch",
 ];
-
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    let event = request.event;
-    let workload = matches!(
-        event.resource(),
-        "daemonsets" | "deployments" | "statefulsets"
-    );
-    match (request.verb(), event.subresource()) {
-        ("delete" | "deletecollection", None) if workload => out.extend(deleted(request)),
-        ("patch" | "update", Some("scale")) if workload => out.extend(scaled(request)),
-        ("patch" | "update", None) if workload => {
-            out.extend(scaled(request));
-            out.extend(unschedulable(request));
-            out.extend(image_swapped(request));
-        }
-        ("delete" | "deletecollection", None) => out.extend(support_deleted(request)),
-        _ => {}
-    }
-}
 
 fn scope(request: &Request<'_, '_>) -> String {
     format!(
@@ -106,6 +154,9 @@ fn scope(request: &Request<'_, '_>) -> String {
 }
 
 fn deleted(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let agent = request.agent(true)?;
     let what = match request.name() {
         Some(_) => request.describe(),
@@ -140,7 +191,9 @@ fn deleted(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn scaled(request: &Request<'_, '_>) -> Option<Detection> {
-    if request.event.resource() == "daemonsets" {
+    if request.event.resource() == "daemonsets"
+        || !matches!(request.event.subresource(), None | Some("scale"))
+    {
         return None;
     }
     let zero = request
@@ -176,6 +229,9 @@ fn scaled(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn unschedulable(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let prefix = template_prefix(request.event.resource())?;
     let selector = at(prefix, &["spec", "nodeSelector"]);
     let affinity = at(prefix, &["spec", "affinity"]);
@@ -252,6 +308,9 @@ fn unschedulable(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn image_swapped(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let prefix = template_prefix(request.event.resource())?;
     let set = images(&request.body, prefix);
     if set.is_empty() {
@@ -298,6 +357,9 @@ fn image_swapped(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn support_deleted(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let event = request.event;
     let resource = event.resource();
     let name = request.name();
@@ -376,6 +438,133 @@ fn support_deleted(request: &Request<'_, '_>) -> Option<Detection> {
     )
 }
 
+/// Words in an agent's new configuration that make it drop what it collects.
+const DISCARDING: [&str; 5] = [
+    "exclude",
+    "@type null",
+    "name null",
+    "enabled: false",
+    "enabled=false",
+];
+
+fn config_changed(request: &Request<'_, '_>) -> Option<Detection> {
+    let event = request.event;
+    if event.subresource().is_some() || event.is_service_account() || event.is_node() {
+        return None;
+    }
+    let name = request.name()?;
+    let ns = event.namespace();
+    let owner = if ns == Some("aws-observability") && name == "aws-logging" {
+        "EKS Fargate logging".to_owned()
+    } else {
+        ns.and_then(|ns| agents::namespace_owner(ns, request.agents))
+            .or_else(|| {
+                agents::identify(
+                    &agents::Facts {
+                        name: Some(&name),
+                        ..agents::Facts::default()
+                    },
+                    request.agents,
+                )
+                .map(|i| i.agent)
+            })?
+    };
+    let discarding: Vec<String> = request
+        .body
+        .set_at(&["data", ANY])
+        .into_iter()
+        .filter_map(|set| {
+            let value = set.str()?.to_ascii_lowercase();
+            let collapsed = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            let word = DISCARDING.iter().find(|w| collapsed.contains(*w))?;
+            Some(format!(
+                "its key {} now contains {word:?}",
+                set.key.unwrap_or_default()
+            ))
+        })
+        .collect();
+    let severity = if discarding.is_empty() {
+        Severity::Medium
+    } else {
+        Severity::High
+    };
+    let mut detection = Detection::new(&CONFIG_CHANGED)
+        .severity(severity)
+        .reason(format!(
+            "{} ({owner}) was changed by a user: the agent's rules, inputs or outputs are read from it, \
+             and a change can make it drop or misroute what it collects",
+            request.describe()
+        ))
+        .scope(format!(
+            "`kubectl {}get configmap {} -o yaml` shows the configuration now; the agent applies it on its next \
+             reload or restart",
+            request.ns_arg(),
+            sh(&name)
+        ))
+        .restore(format!(
+            "kubectl {}apply -f <{} manifest from the agent's Helm chart or GitOps repository>, then restart the \
+             agent's pods so they read it",
+            request.ns_arg(),
+            request.object_arg()
+        ));
+    detection.reasons.extend(discarding);
+    Some(detection)
+}
+
+fn noexecute_taint(request: &Request<'_, '_>) -> Option<Detection> {
+    let event = request.event;
+    if event.subresource().is_some() || event.is_service_account() || event.is_node() {
+        return None;
+    }
+    let taints: Vec<String> = request
+        .body
+        .set_at(&["spec", "taints", ANY])
+        .into_iter()
+        .filter_map(|set| {
+            let taint = super::body::Body::of(Some(set.value));
+            let field = |key: &str| {
+                taint
+                    .set_at(&[key])
+                    .first()
+                    .and_then(|s| s.str())
+                    .unwrap_or_default()
+            };
+            (field("effect") == "NoExecute").then(|| {
+                let value = field("value");
+                if value.is_empty() {
+                    field("key")
+                } else {
+                    format!("{}={value}", field("key"))
+                }
+            })
+        })
+        .collect();
+    if taints.is_empty() {
+        return None;
+    }
+    let node = request.name().unwrap_or_else(|| "<node>".to_owned());
+    let mut detection = Detection::new(&NOEXECUTE_TAINT)
+        .reason(format!(
+            "node {node} was tainted {} with effect NoExecute: pods without a matching toleration are evicted \
+             and agents' DaemonSet pods that do not tolerate it leave the node unmonitored",
+            taints.join(", ")
+        ))
+        .scope(format!(
+            "`kubectl get pods -A -o wide --field-selector spec.nodeName={}` shows what still runs there; compare \
+             with the agents' DaemonSets' tolerations",
+            sh(&node)
+        ));
+    for taint in &taints {
+        let key = taint.split('=').next().unwrap_or(taint);
+        detection = detection.restore(format!(
+            "kubectl taint nodes {} {}",
+            sh(&node),
+            sh(&format!("{key}:NoExecute-"))
+        ));
+    }
+    Some(detection)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::run_k8s as run;
@@ -427,6 +616,34 @@ mod tests {
             r#"{"spec":{"replicas":0}}"#,
         ));
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn agent_config_and_node_taints() {
+        let cm = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"c1","stage":"ResponseComplete","verb":"patch","user":{"username":"mallory@example.com"},"objectRef":{"resource":"configmaps","namespace":"logging","name":"fluent-bit-config","apiVersion":"v1"},"responseStatus":{"code":200},"requestObject":{"data":{"output.conf":"[OUTPUT]\n    Name   null\n    Match  *\n"}}}"#;
+        let out = run(cm);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule.id, "k8s.agent.config_changed");
+        assert_eq!(out[0].severity, Severity::High);
+        let sa = cm.replace(
+            "mallory@example.com",
+            "system:serviceaccount:logging:fluent-operator",
+        );
+        assert!(run(&sa).is_empty());
+        let app = cm.replace(
+            r#""namespace":"logging","name":"fluent-bit-config""#,
+            r#""namespace":"shop","name":"web-config""#,
+        );
+        assert!(run(&app).is_empty());
+        let taint = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"t1","stage":"ResponseComplete","verb":"patch","user":{"username":"mallory@example.com"},"objectRef":{"resource":"nodes","name":"ip-10-0-1-23.ec2.internal","apiVersion":"v1"},"responseStatus":{"code":200},"requestObject":{"spec":{"taints":[{"key":"maintenance","value":"now","effect":"NoExecute"}]}}}"#;
+        let out = run(taint);
+        assert_eq!(out[0].rule.id, "k8s.node.noexecute_taint");
+        assert!(
+            out[0].restore[0].contains("maintenance:NoExecute-"),
+            "{:?}",
+            out[0].restore
+        );
+        assert!(run(&taint.replace("NoExecute", "NoSchedule")).is_empty());
     }
 
     #[test]

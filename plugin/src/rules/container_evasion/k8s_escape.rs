@@ -2,35 +2,52 @@
 //! mounts of the container runtime socket or of the node's log directories, and seccomp or AppArmor
 //! unconfined. Agents themselves need exactly these and are recognised and left alone.
 
-use super::body::{ANY, at, template_prefix};
-use super::{DEPLOY, ESCAPE, K8S, Request, agents, images, rule};
+use super::body::{ANY, at};
+use super::k8s_host::lesser_moves;
+use super::pod_spec::{
+    PodSpec, Standing, created_by, is_true, place, pod_spec, restore, scope, standing,
+};
+use super::{POD_TEMPLATES, Request};
 use crate::model::Severity;
-use crate::rules::Detection;
+use crate::rules::{Detection, Trigger, attack, declare};
 
-rule!(
-    HOST_ACCESS,
-    "k8s.workload.host_access",
-    "Workload with host access that escapes node agents",
-    ESCAPE,
-    High,
-    75,
-    K8S,
-    "A pod or pod template (create, update or patch) that is privileged with hostPID, or mounts the \
-     container runtime socket (docker, containerd, CRI-O) or the node's /var/log from the host. Known \
-     agents, which need this access, are not findings."
-);
-rule!(
-    UNCONFINED,
-    "k8s.workload.unconfined",
-    "Workload with seccomp or AppArmor unconfined",
-    DEPLOY,
-    Medium,
-    60,
-    K8S,
-    "A pod or pod template with seccompProfile type Unconfined, appArmorProfile type Unconfined or an \
-     AppArmor/seccomp annotation set to unconfined: syscall and file-access confinement that runtime \
-     monitoring relies on is off. Known agents are not findings."
-);
+declare! {
+    HOST_ACCESS = {
+        id: "k8s.workload.host_access",
+        title: "Workload with host access that escapes node agents",
+        description: "A pod or pod template (create, update or patch; pods a controller creates outside the \
+                      system namespaces too) that is privileged with hostPID, or mounts from the host: its root \
+                      (/), the container runtime socket or state (docker, containerd, CRI-O), /var/run, the \
+                      node's shared logs (/var/log, pods, journal), /proc, /sys, /etc (as a whole, or its \
+                      accounts, sudo, cron, SSH, systemd, audit and logging parts), /etc/kubernetes, \
+                      /var/lib/kubelet, /root, /home, /dev or /boot. Agents running their own images and node \
+                      infrastructure images are not findings; certificate, time-zone, /lib/modules and \
+                      application data mounts are not findings.",
+        attack: &attack::ESCAPE,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES,
+            verbs: &["create", "update", "patch"],
+            check: host_access,
+        },
+    };
+    UNCONFINED = {
+        id: "k8s.workload.unconfined",
+        title: "Workload with seccomp or AppArmor unconfined",
+        description: "A pod or pod template with seccompProfile type Unconfined, appArmorProfile type Unconfined \
+                      or an AppArmor/seccomp annotation set to unconfined: syscall and file-access confinement \
+                      that runtime monitoring relies on is off. Known agents are not findings.",
+        attack: &attack::DEPLOY_CONTAINER,
+        severity: Severity::Medium,
+        confidence: 60,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES,
+            verbs: &["create", "update", "patch"],
+            check: unconfined,
+        },
+    };
+}
 
 /// Host paths whose mount gives control of the node's containers or of its logs.
 const RUNTIME_SOCKETS: [&str; 6] = [
@@ -74,42 +91,131 @@ pub fn host_path_risk(path: &str) -> Option<&'static str> {
         || path == "/var/lib/docker"
     {
         Some("the runtime's state directory, including its socket")
+    } else if RUNTIME_STATE.iter().any(|dir| under(path, dir)) {
+        Some(
+            "the container runtime's state: other containers' filesystems and the runtime's sockets",
+        )
+    } else if under(path, "/etc/kubernetes") {
+        Some(
+            "the node's Kubernetes configuration: kubelet credentials, and static pod manifests that run \
+             outside the API server's admission and audit",
+        )
+    } else if under(path, "/var/lib/kubelet") {
+        Some(
+            "the kubelet's state: every pod's volumes and service account tokens, and its credentials",
+        )
+    } else if under(path, "/proc") {
+        Some(
+            "the node's /proc: every process on the node, agents included, and the kernel's settings",
+        )
+    } else if under(path, "/sys") {
+        Some("the node's /sys: kernel, cgroup, tracing and eBPF interfaces that agents rely on")
+    } else if path == "/etc" || SENSITIVE_ETC.iter().any(|dir| under(path, dir)) {
+        Some(
+            "the node's system configuration (accounts, sudo, cron, SSH, systemd, preloads, audit and \
+             logging daemons): a write there runs code on the node or silences its logging",
+        )
+    } else if under(path, "/root") || under(path, "/home") {
+        Some("home directories on the node: SSH keys, shell startup files and stored credentials")
+    } else if path == "/dev" || path == "/boot" {
+        Some("the node's devices or boot files: its disks and kernel")
     } else {
         None
     }
 }
 
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    if !request.is_spec_write() {
-        return;
-    }
-    let Some(prefix) = template_prefix(request.event.resource()) else {
-        return;
-    };
-    let spec = at(prefix, &["spec"]);
-    let meta = at(prefix, &["metadata"]);
-    let body = &request.body;
-    let is_true = |pattern: &[&str]| body.set_at(pattern).iter().any(|s| s.value.get() == "true");
+/// Runtime state directories below which every path belongs to the runtime.
+const RUNTIME_STATE: [&str; 6] = [
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/run/containerd",
+    "/var/run/crio",
+    "/run/crio",
+    "/var/lib/containers",
+];
 
+/// The parts of /etc that run code or control logging; certificates, time zone and host names are
+/// routinely mounted read-only and are not among them.
+const SENSITIVE_ETC: [&str; 15] = [
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/cron.d",
+    "/etc/crontab",
+    "/etc/ssh",
+    "/etc/systemd",
+    "/etc/ld.so.preload",
+    "/etc/audit",
+    "/etc/rsyslog.d",
+    "/etc/rsyslog.conf",
+    "/etc/falco",
+    "/etc/docker",
+    "/etc/containerd",
+];
+
+/// `path` is `dir` or below it.
+fn under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The moves that reach the node outright: privileged with the host PID namespace, sensitive host
+/// paths. The other pod-spec rules stand back when these are present.
+pub(super) fn escape_moves(request: &Request<'_, '_>, pod: &PodSpec<'_>) -> Vec<String> {
+    let body = &request.body;
     let mut host = Vec::new();
-    let privileged = ["containers", "initContainers"]
-        .iter()
-        .any(|list| is_true(&at(&spec, &[list, ANY, "securityContext", "privileged"])));
-    if privileged && is_true(&at(&spec, &["hostPID"])) {
+    let privileged = ["containers", "initContainers"].iter().any(|list| {
+        is_true(
+            body,
+            &at(&pod.spec, &[list, ANY, "securityContext", "privileged"]),
+        )
+    });
+    if privileged && is_true(body, &at(&pod.spec, &["hostPID"])) {
         host.push(
             "privileged containers share the host PID namespace: they can see and kill the node's processes, \
              agents included, and enter the host"
                 .to_owned(),
         );
     }
-    for set in body.set_at(&at(&spec, &["volumes", ANY, "hostPath", "path"])) {
+    for set in body.set_at(&at(&pod.spec, &["volumes", ANY, "hostPath", "path"])) {
         if let Some(path) = set.str()
             && let Some(risk) = host_path_risk(&path)
         {
             host.push(format!("host path {path} is mounted: {risk}"));
         }
     }
+    host
+}
 
+fn host_access(request: &Request<'_, '_>) -> Option<Detection> {
+    let pod = pod_spec(request)?;
+    let mut host = escape_moves(request, &pod);
+    if host.is_empty() {
+        return None;
+    }
+    match standing(request, pod.prefix) {
+        Standing::Exempt => return None,
+        Standing::Impostor(why) => host.push(why),
+        Standing::Other => {}
+    }
+    let mut detection = Detection::new(&HOST_ACCESS)
+        .reason(format!("{} reaches outside its container:", place(request)))
+        .scope(scope(request))
+        .restore(restore(request));
+    detection.reasons.extend(host);
+    detection.reasons.extend(
+        lesser_moves(request, &pod, None)
+            .into_iter()
+            .map(|m| format!("also {m}")),
+    );
+    detection.reasons.extend(created_by(request));
+    Some(detection)
+}
+
+fn unconfined(request: &Request<'_, '_>) -> Option<Detection> {
+    let pod = pod_spec(request)?;
+    let body = &request.body;
     let mut unconfined = Vec::new();
     let mut profile = |pattern: Vec<&str>, what: &str| {
         if body
@@ -121,30 +227,30 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
         }
     };
     profile(
-        at(&spec, &["securityContext", "seccompProfile", "type"]),
+        at(&pod.spec, &["securityContext", "seccompProfile", "type"]),
         "the pod's seccomp profile",
     );
     profile(
-        at(&spec, &["securityContext", "appArmorProfile", "type"]),
+        at(&pod.spec, &["securityContext", "appArmorProfile", "type"]),
         "the pod's AppArmor profile",
     );
     for list in ["containers", "initContainers"] {
         profile(
             at(
-                &spec,
+                &pod.spec,
                 &[list, ANY, "securityContext", "seccompProfile", "type"],
             ),
             "a container's seccomp profile",
         );
         profile(
             at(
-                &spec,
+                &pod.spec,
                 &[list, ANY, "securityContext", "appArmorProfile", "type"],
             ),
             "a container's AppArmor profile",
         );
     }
-    for set in body.set_at(&at(&meta, &["annotations", ANY])) {
+    for set in body.set_at(&at(&pod.meta, &["annotations", ANY])) {
         let (Some(key), Some(value)) = (set.key.as_deref(), set.str()) else {
             continue;
         };
@@ -155,74 +261,25 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
             unconfined.push(format!("annotation {key}={value}"));
         }
     }
-
-    if host.is_empty() && unconfined.is_empty() {
-        return;
+    if unconfined.is_empty() {
+        return None;
     }
-    // An agent needs this access, but its name is the attacker's to choose: only a workload that also
-    // runs the agent's images is exempt.
-    let set_images = images(body, prefix);
-    let mut impostor = None;
-    if let Some(agent) = request.agent(true) {
-        let foreign: Vec<&str> = set_images
-            .iter()
-            .map(|(_, image)| image.as_str())
-            .filter(|image| {
-                !agent.images.is_empty() && !agents::image_matches(&agent.images, image)
-            })
-            .collect();
-        if foreign.is_empty() {
-            return;
-        }
-        impostor = Some(format!(
-            "it is named like {} ({}) but runs {}, not the agent's image",
-            agent.agent,
-            agent.by,
-            foreign.join(", ")
-        ));
+    match standing(request, pod.prefix) {
+        Standing::Exempt => return None,
+        Standing::Impostor(why) => unconfined.push(why),
+        Standing::Other => {}
     }
-    host.extend(impostor.clone().filter(|_| !host.is_empty()));
-    unconfined.extend(impostor.filter(|_| !unconfined.is_empty()));
-    let ns = request.ns_arg();
-    let scope = format!(
-        "`kubectl {ns}get pods -o wide` shows the nodes its pods run on; treat those nodes' agent telemetry \
-         as incomplete from this event on"
-    );
-    let restore = match (request.event.resource(), request.verb()) {
-        ("pods", _) => format!(
-            "kubectl {ns}delete {} (after preserving it for investigation)",
-            request.object_arg()
-        ),
-        (_, "create") => format!(
-            "kubectl {ns}delete {} (after preserving it for investigation)",
-            request.object_arg()
-        ),
-        _ => format!("kubectl {ns}rollout undo {}", request.object_arg()),
-    };
-    let place = if request.event.resource() == "pods" {
-        request.describe()
-    } else {
-        format!("the pod template of {}", request.describe())
-    };
-    if !host.is_empty() {
-        let mut detection = Detection::new(&HOST_ACCESS)
-            .reason(format!("{place} reaches outside its container:"))
-            .scope(scope.clone())
-            .restore(restore.clone());
-        detection.reasons.extend(host);
-        out.push(detection);
-    }
-    if !unconfined.is_empty() {
-        let mut detection = Detection::new(&UNCONFINED)
-            .severity(Severity::Medium)
-            .reason(format!(
-                "{place} runs without syscall or file-access confinement:"
-            ))
-            .scope(scope)
-            .restore(restore);
-        detection.reasons.extend(unconfined);
-        out.push(detection);
-    }
+    let mut detection = Detection::new(&UNCONFINED)
+        .severity(Severity::Medium)
+        .reason(format!(
+            "{} runs without syscall or file-access confinement:",
+            place(request)
+        ))
+        .scope(scope(request))
+        .restore(restore(request));
+    detection.reasons.extend(unconfined);
+    detection.reasons.extend(created_by(request));
+    Some(detection)
 }
 
 #[cfg(test)]
@@ -239,5 +296,30 @@ mod tests {
         assert!(host_path_risk("/").is_some());
         assert!(host_path_risk("/etc/ssl/certs").is_none());
         assert!(host_path_risk("/var/logstash").is_none());
+        for sensitive in [
+            "/proc",
+            "/sys/kernel/debug",
+            "/etc",
+            "/etc/kubernetes/manifests",
+            "/var/lib/kubelet/pki",
+            "/root/.ssh",
+            "/home/admin",
+            "/var/lib/docker/overlay2",
+            "/etc/cron.d",
+        ] {
+            assert!(host_path_risk(sensitive).is_some(), "{sensitive}");
+        }
+        for routine in [
+            "/usr/local",
+            "/etc/localtime",
+            "/etc/pki/tls",
+            "/lib/modules",
+            "/run/xtables.lock",
+            "/procfs",
+            "/homework",
+            "/data/app",
+        ] {
+            assert!(host_path_risk(routine).is_none(), "{routine}");
+        }
     }
 }

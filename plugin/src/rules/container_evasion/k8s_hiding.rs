@@ -4,46 +4,59 @@
 //! namespaces themselves) in creates, updates and all three patch types.
 
 use super::body::{ANY, at, template_prefix, to_pointer};
-use super::{K8S, Request, TOOLS, agents, rule};
+use super::{POD_TEMPLATES_AND_NAMESPACES, Request, agents};
 use crate::model::Severity;
-use crate::rules::{Detection, Rule, sh};
+use crate::rules::{Detection, Rule, Trigger, attack, declare, sh};
 
-rule!(
-    COLLECTION_EXCLUDED,
-    "k8s.workload.collection_excluded",
-    "Workload excluded from log collection or sidecar injection",
-    TOOLS,
-    High,
-    70,
-    K8S,
-    "A pod, pod template or namespace given an annotation or label that makes a collector skip it (Fluent \
-     Bit fluentbit.io/exclude, Datadog ad.datadoghq.com exclusions, Elastic co.elastic.logs/enabled=false: \
-     high) or that opts it out of service-mesh sidecar injection (sidecar.istio.io/inject=false, \
-     linkerd.io/inject=disabled, istio-injection=disabled: medium)."
-);
-rule!(
-    ADMISSION_BYPASS,
-    "k8s.workload.admission_bypass",
-    "Workload annotated to bypass admission policy",
-    TOOLS,
-    High,
-    80,
-    K8S,
-    "A pod or pod template given alpha.image-policy.k8s.io/break-glass=true or GKE's \
-     admission.cloud.google.com/allow-unqualified-execute-user: image and execution policy no longer \
-     applies to it."
-);
-rule!(
-    POD_SECURITY_PRIVILEGED,
-    "k8s.namespace.pod_security_privileged",
-    "Namespace Pod Security enforcement set to privileged",
-    TOOLS,
-    Medium,
-    60,
-    K8S,
-    "A namespace labelled pod-security.kubernetes.io/enforce=privileged: privileged, host-namespace and \
-     host-path pods are admitted there. Agent namespaces, which need it, are not findings."
-);
+declare! {
+    COLLECTION_EXCLUDED = {
+        id: "k8s.workload.collection_excluded",
+        title: "Workload excluded from log collection or sidecar injection",
+        description: "A pod, pod template or namespace given an annotation or label that makes a collector skip \
+                      it (Fluent Bit fluentbit.io/exclude, Datadog ad.datadoghq.com exclusions, Elastic \
+                      co.elastic.logs/enabled=false: high) or that opts it out of service-mesh sidecar injection \
+                      (sidecar.istio.io/inject=false, linkerd.io/inject=disabled, istio-injection=disabled: \
+                      medium).",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 70,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES_AND_NAMESPACES,
+            verbs: &["create", "update", "patch"],
+            check: collection_excluded,
+        },
+    };
+    ADMISSION_BYPASS = {
+        id: "k8s.workload.admission_bypass",
+        title: "Workload annotated to bypass admission policy",
+        description: "A pod or pod template given alpha.image-policy.k8s.io/break-glass=true or GKE's \
+                      admission.cloud.google.com/allow-unqualified-execute-user: image and execution policy no \
+                      longer applies to it.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::K8s {
+            resources: POD_TEMPLATES_AND_NAMESPACES,
+            verbs: &["create", "update", "patch"],
+            check: admission_bypass,
+        },
+    };
+    POD_SECURITY_PRIVILEGED = {
+        id: "k8s.namespace.pod_security_privileged",
+        title: "Namespace Pod Security enforcement set to privileged",
+        description: "A namespace labelled pod-security.kubernetes.io/enforce=privileged: privileged, \
+                      host-namespace and host-path pods are admitted there. Agent namespaces, which need it, are \
+                      not findings.",
+        attack: &attack::TOOLS,
+        severity: Severity::Medium,
+        confidence: 60,
+        trigger: Trigger::K8s {
+            resources: &["namespaces"],
+            verbs: &["create", "update", "patch"],
+            check: pod_security_privileged,
+        },
+    };
+}
 
 struct Marker {
     rule: &'static Rule,
@@ -129,9 +142,23 @@ fn classify(key: &str, value: &str, namespace: bool) -> Option<Marker> {
     None
 }
 
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    if !request.is_spec_write() {
-        return;
+fn collection_excluded(request: &Request<'_, '_>) -> Option<Detection> {
+    judge(request, &COLLECTION_EXCLUDED)
+}
+
+fn admission_bypass(request: &Request<'_, '_>) -> Option<Detection> {
+    judge(request, &ADMISSION_BYPASS)
+}
+
+fn pod_security_privileged(request: &Request<'_, '_>) -> Option<Detection> {
+    judge(request, &POD_SECURITY_PRIVILEGED)
+}
+
+/// The markers of one rule the write sets, as one detection. Pods a controller creates carry the
+/// markers of the template a user wrote, which was judged then.
+fn judge(request: &Request<'_, '_>, rule: &'static Rule) -> Option<Detection> {
+    if !request.is_spec_write() || request.by_controller() {
+        return None;
     }
     let resource = request.event.resource();
     let (meta, namespace): (Vec<&str>, bool) = if resource == "namespaces" {
@@ -139,9 +166,9 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
     } else if let Some(prefix) = template_prefix(resource) {
         (at(prefix, &["metadata"]), false)
     } else {
-        return;
+        return None;
     };
-    let mut found: Vec<(&'static Rule, Severity, String, String)> = Vec::new();
+    let mut found: Vec<(Severity, String, String)> = Vec::new();
     for (field, singular) in [("annotations", "annotation"), ("labels", "label")] {
         for set in request.body.set_at(&at(&meta, &[field, ANY])) {
             let (Some(key), Some(value)) = (set.key.clone(), set.str()) else {
@@ -150,6 +177,9 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
             let Some(marker) = classify(&key, &value, namespace) else {
                 continue;
             };
+            if marker.rule.id != rule.id {
+                continue;
+            }
             if marker.rule.id == POD_SECURITY_PRIVILEGED.id
                 && request
                     .name()
@@ -163,31 +193,20 @@ pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
                 marker.what
             );
             found.push((
-                marker.rule,
                 marker.severity,
                 reason,
                 restore(request, &meta, field, &key, &value),
             ));
         }
     }
-    for rule in [
-        &COLLECTION_EXCLUDED,
-        &ADMISSION_BYPASS,
-        &POD_SECURITY_PRIVILEGED,
-    ] {
-        let mine: Vec<&(&Rule, Severity, String, String)> =
-            found.iter().filter(|f| f.0.id == rule.id).collect();
-        let Some(severity) = mine.iter().map(|f| f.1).max() else {
-            continue;
-        };
-        let mut detection = Detection::new(rule)
-            .severity(severity)
-            .scope(scope(request, namespace));
-        for (_, _, reason, command) in mine {
-            detection = detection.reason(reason.clone()).restore(command.clone());
-        }
-        out.push(detection);
+    let severity = found.iter().map(|f| f.0).max()?;
+    let mut detection = Detection::new(rule)
+        .severity(severity)
+        .scope(scope(request, namespace));
+    for (_, reason, command) in found {
+        detection = detection.reason(reason).restore(command);
     }
+    Some(detection)
 }
 
 fn place(request: &Request<'_, '_>, namespace: bool) -> String {

@@ -3,37 +3,60 @@
 //! policy is not a finding.
 
 use super::body::ANY;
-use super::{FIREWALL, K8S, Request, TOOLS, kind, rule};
+use super::{Request, kind};
 use crate::model::Severity;
-use crate::rules::{Detection, sh};
+use crate::rules::{Detection, Trigger, attack, declare, sh};
 
-rule!(
-    NETWORK_POLICY_REMOVED,
-    "k8s.networkpolicy.removed",
-    "Network policy deleted or rewritten",
-    FIREWALL,
-    High,
-    75,
-    K8S,
-    "delete or deletecollection (high), patch or update (medium: review what it allows now) of a \
-     NetworkPolicy, AdminNetworkPolicy, Cilium (cluster-wide) network policy or Calico (global) network \
-     policy. Creating a policy is not a finding."
-);
-rule!(
-    WEBHOOK_DISABLED,
-    "k8s.admission.webhook_disabled",
-    "Admission webhook deleted or set to fail open",
-    TOOLS,
-    High,
-    80,
-    K8S,
-    "delete of a validating or mutating webhook configuration, or a patch setting a webhook's \
-     failurePolicy to Ignore (high); an update by a user whose object has failurePolicy Ignore (medium: \
-     controllers that refresh their own webhook's caBundle are not findings)."
-);
+/// The resources of every network policy implementation the rules know.
+pub const NETWORK_POLICIES: &[&str] = &[
+    "networkpolicies",
+    "globalnetworkpolicies",
+    "ciliumnetworkpolicies",
+    "ciliumclusterwidenetworkpolicies",
+    "adminnetworkpolicies",
+    "baselineadminnetworkpolicies",
+];
+pub const WEBHOOKS: &[&str] = &[
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+];
+
+declare! {
+    NETWORK_POLICY_REMOVED = {
+        id: "k8s.networkpolicy.removed",
+        title: "Network policy deleted or rewritten",
+        description: "delete or deletecollection (high), patch or update (medium: review what it allows now) of \
+                      a NetworkPolicy, AdminNetworkPolicy, Cilium (cluster-wide) network policy or Calico \
+                      (global) network policy. Creating a policy is not a finding; a rewrite that blocks \
+                      monitoring pods' egress is k8s.networkpolicy.agent_egress_blocked's.",
+        attack: &attack::CLOUD_FIREWALL,
+        severity: Severity::High,
+        confidence: 75,
+        trigger: Trigger::K8s {
+            resources: NETWORK_POLICIES,
+            verbs: &["delete", "deletecollection", "patch", "update"],
+            check: network_policy,
+        },
+    };
+    WEBHOOK_DISABLED = {
+        id: "k8s.admission.webhook_disabled",
+        title: "Admission webhook deleted or set to fail open",
+        description: "delete of a validating or mutating webhook configuration, or a patch setting a webhook's \
+                      failurePolicy to Ignore (high); an update by a user whose object has failurePolicy Ignore \
+                      (medium: controllers that refresh their own webhook's caBundle are not findings).",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 80,
+        trigger: Trigger::K8s {
+            resources: WEBHOOKS,
+            verbs: &["delete", "deletecollection", "patch", "update"],
+            check: webhook,
+        },
+    };
+}
 
 /// Whether the resource is a network policy of some implementation.
-fn is_network_policy(resource: &str, group: &str) -> bool {
+pub fn is_network_policy(resource: &str, group: &str) -> bool {
     match resource {
         "networkpolicies" => matches!(
             group,
@@ -48,24 +71,8 @@ fn is_network_policy(resource: &str, group: &str) -> bool {
     }
 }
 
-pub fn evaluate(request: &Request<'_, '_>, out: &mut Vec<Detection>) {
-    let event = request.event;
-    if event.subresource().is_some() {
-        return;
-    }
-    let resource = event.resource();
-    if is_network_policy(resource, event.api_group()) {
-        out.extend(network_policy(request));
-    } else if matches!(
-        resource,
-        "validatingwebhookconfigurations" | "mutatingwebhookconfigurations"
-    ) {
-        out.extend(webhook(request));
-    }
-}
-
 /// `kind.group/name` for CRDs, `kind/name` for built-in kinds.
-fn object_arg(request: &Request<'_, '_>) -> String {
+pub(super) fn object_arg(request: &Request<'_, '_>) -> String {
     let resource = request.event.resource();
     let group = request.event.api_group();
     let name = request.name().unwrap_or_else(|| "<name>".to_owned());
@@ -78,6 +85,11 @@ fn object_arg(request: &Request<'_, '_>) -> String {
 }
 
 fn network_policy(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some()
+        || !is_network_policy(request.event.resource(), request.event.api_group())
+    {
+        return None;
+    }
     let (severity, change) = match request.verb() {
         "delete" => (
             Severity::High,
@@ -87,6 +99,8 @@ fn network_policy(request: &Request<'_, '_>) -> Option<Detection> {
             Severity::High,
             "were all deleted: the traffic they blocked is allowed again",
         ),
+        // A rewrite that cuts monitoring pods' egress is the more specific rule's finding.
+        "patch" | "update" if super::k8s_egress::blocks(request) => return None,
         "patch" | "update" => (
             Severity::Medium,
             "was rewritten: review whether it still blocks what it did",
@@ -121,6 +135,9 @@ fn network_policy(request: &Request<'_, '_>) -> Option<Detection> {
 }
 
 fn webhook(request: &Request<'_, '_>) -> Option<Detection> {
+    if request.event.subresource().is_some() {
+        return None;
+    }
     let verb = request.verb();
     let detection = Detection::new(&WEBHOOK_DISABLED).scope(format!(
         "`kubectl get {} -o yaml` shows the webhooks and failure policies in force; objects admitted since \

@@ -6,56 +6,64 @@
 pub mod agents;
 pub mod body;
 pub mod docker;
+pub mod docker_host;
+pub mod k8s_admission;
 pub mod k8s_agents;
+pub mod k8s_egress;
 pub mod k8s_escape;
 pub mod k8s_hiding;
+pub mod k8s_host;
 pub mod k8s_policy;
+pub mod k8s_quota;
+pub mod k8s_sessions;
+pub mod pod_spec;
 
 use agents::{CustomAgent, Facts};
 use body::{ANY, Body, at, template_prefix};
 
-use crate::model::SourceKind;
 use crate::rules::Env;
-use crate::rules::{Detection, Rule, sh};
+use crate::rules::{Detection, sh};
 use crate::sources::k8s_audit::Event;
 
-pub const TOOLS: (&str, &str) = ("T1562.001", "Impair Defenses: Disable or Modify Tools");
-pub const FIREWALL: (&str, &str) = (
-    "T1562.007",
-    "Impair Defenses: Disable or Modify Cloud Firewall",
-);
-pub const ESCAPE: (&str, &str) = ("T1611", "Escape to Host");
-pub const DEPLOY: (&str, &str) = ("T1610", "Deploy Container");
-pub const K8S: &[SourceKind] = &[SourceKind::K8sAudit];
-pub const DOCKER: &[SourceKind] = &[SourceKind::Docker];
-
-pub(crate) use crate::rules::rule;
-
-pub static RULES: &[&Rule] = &[
-    &k8s_agents::WORKLOAD_DELETED,
-    &k8s_agents::SCALED_TO_ZERO,
-    &k8s_agents::UNSCHEDULABLE,
-    &k8s_agents::IMAGE_SWAPPED,
-    &k8s_agents::SUPPORT_DELETED,
-    &k8s_hiding::COLLECTION_EXCLUDED,
-    &k8s_hiding::ADMISSION_BYPASS,
-    &k8s_hiding::POD_SECURITY_PRIVILEGED,
-    &k8s_policy::NETWORK_POLICY_REMOVED,
-    &k8s_policy::WEBHOOK_DISABLED,
-    &k8s_escape::HOST_ACCESS,
-    &k8s_escape::UNCONFINED,
-    &docker::AGENT_STOPPED,
-    &docker::AGENT_DISCONNECTED,
-    &docker::AGENT_RESTART_POLICY,
-    &docker::LOG_DRIVER_NONE,
-    &docker::HOST_ACCESS,
-    &docker::UNCONFINED,
+/// The resources that carry a pod spec (pods and every workload's pod template).
+pub const POD_TEMPLATES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+];
+pub const POD_TEMPLATES_AND_NAMESPACES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+    "namespaces",
 ];
 
 /// Judge one completed Kubernetes write. Status writes and the control plane's own controllers are
-/// skipped: they carry out changes already judged when a user made them.
+/// skipped: they carry out changes already judged when a user made them. The pods controllers create
+/// are the exception: the pod-spec rules judge them (outside the system namespaces), as the public
+/// rule sets that read pod creations do. Exec, attach and port-forward sessions are reads or
+/// long-running requests: they are judged once, when the session starts (or when it is refused).
 pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) {
-    if event.is_read() || event.subresource() == Some("status") || event.is_system_controller() {
+    let connect = is_connect(event);
+    if (event.is_read() && !connect) || event.subresource() == Some("status") {
+        return;
+    }
+    if event.is_system_controller()
+        && !(event.resource() == "pods" && event.verb == "create" && event.subresource().is_none())
+    {
+        return;
+    }
+    if connect && event.stage.as_deref() == Some("ResponseComplete") && !event.failed() {
         return;
     }
     let body = Body::of(event.request_object);
@@ -70,10 +78,20 @@ pub fn evaluate_k8s(event: &Event<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
             out.extend(check(&request));
         }
     }
-    k8s_agents::evaluate(&request, out);
-    k8s_hiding::evaluate(&request, out);
-    k8s_policy::evaluate(&request, out);
-    k8s_escape::evaluate(&request, out);
+}
+
+/// A session into a pod: `kubectl exec`, `attach` (verb `create`, or `get` over websockets) and
+/// `port-forward`.
+pub fn is_connect(event: &Event<'_>) -> bool {
+    event.resource() == "pods"
+        && matches!(event.subresource(), Some("exec" | "attach" | "portforward"))
+        && matches!(&*event.verb, "create" | "get")
+}
+
+/// Requests judged while still in flight: a session's `ResponseStarted` stage is the moment it opens
+/// (its `ResponseComplete` comes when it closes, and may never come).
+pub fn judged_when_started(event: &Event<'_>) -> bool {
+    is_connect(event) && event.stage.as_deref() == Some("ResponseStarted")
 }
 
 /// A reason that only some events can give.
@@ -109,14 +127,27 @@ impl Request<'_, '_> {
             && !self.event.is_node()
     }
 
-    /// The object's name: from `objectRef`, else (for a `create`) from the body.
+    /// A pod a control-plane controller creates from a workload's template (judged when the template
+    /// was written).
+    pub fn by_controller(&self) -> bool {
+        self.event.is_system_controller()
+    }
+
+    /// The object's name: from `objectRef`, else (for a `create`) from the body, else the response;
+    /// a pod created with only `generateName` is named by its prefix and `*`.
     pub fn name(&self) -> Option<String> {
-        self.event.name().map(str::to_owned).or_else(|| {
-            self.body
-                .set_at(&["metadata", "name"])
+        let first = |body: &Body<'_>, key: &str| {
+            body.set_at(&["metadata", key])
                 .first()
                 .and_then(|s| s.str())
-        })
+                .filter(|s| !s.is_empty())
+        };
+        self.event
+            .name()
+            .map(str::to_owned)
+            .or_else(|| first(&self.body, "name"))
+            .or_else(|| first(&Body::of(self.event.response_object), "name"))
+            .or_else(|| first(&self.body, "generateName").map(|prefix| format!("{prefix}*")))
     }
 
     /// Which agent the object is, from its name, namespace, labels and (unless `with_images` is false)
