@@ -82,6 +82,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(compute_tampering::gcp::firewall::RULES)
         .chain(compute_tampering::gcp::sharing::RULES)
         .chain(compute_tampering::gcp::instances::RULES)
+        .chain(compute_tampering::gcp::osconfig::RULES)
         .chain(container_evasion::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
