@@ -81,6 +81,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
         .chain(compute_tampering::gcp::firewall::RULES)
         .chain(compute_tampering::gcp::sharing::RULES)
         .chain(compute_tampering::gcp::instances::RULES)
+        .chain(compute_tampering::gcp::osconfig::RULES)
         .chain(container_evasion::k8s_agents::RULES)
         .chain(container_evasion::k8s_quota::RULES)
         .chain(container_evasion::k8s_hiding::RULES)

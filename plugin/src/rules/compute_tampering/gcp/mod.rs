@@ -5,6 +5,7 @@
 pub mod firewall;
 pub mod instances;
 pub mod metadata;
+pub mod osconfig;
 pub mod sharing;
 
 use crate::rules::sh;
