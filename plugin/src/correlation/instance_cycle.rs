@@ -10,21 +10,11 @@ use crate::config::{Config, Scope};
 use crate::enrich::{self, Context};
 use crate::model::{EnrichedEvent, Outcome, Severity};
 use crate::rules::Detection;
-use crate::rules::sequences::INSTANCE_BOOT_TAMPER;
+use crate::rules::sequences::{BOOT_CHANGES, INSTANCE_BOOT_TAMPER};
 use crate::sources::json::Object;
 use crate::sources::{Decoded, SourceEvent};
 
 /// Rules whose findings change what an instance runs at its next boot.
-const BOOT_CHANGES: [&str; 7] = [
-    "aws.ec2.user_data_modified",
-    "aws.ec2.imds_disabled",
-    "aws.ec2.imdsv2_downgraded",
-    "aws.ec2.root_volume_replaced",
-    "gcp.compute.startup_script_changed",
-    "gcp.compute.agent_metadata_disabled",
-    "azure.compute.agent_extension_deleted",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lifecycle {
     Stop,
@@ -107,7 +97,7 @@ impl InstanceCycles {
         let changes: Vec<String> = event
             .findings
             .iter()
-            .filter(|f| f.suppression.is_none() && BOOT_CHANGES.contains(&f.rule_id.as_str()))
+            .filter(|f| f.suppression.is_none() && BOOT_CHANGES.iter().any(|r| r.id == f.rule_id))
             .map(|f| f.rule_id.clone())
             .collect();
         if changes.is_empty() {

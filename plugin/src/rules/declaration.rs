@@ -72,8 +72,6 @@ pub enum Trigger {
     },
     /// Emitted by correlation from several events; the sources it reads.
     Correlation { sources: &'static [SourceKind] },
-    /// Judged by its family's own evaluate function; being replaced by the variants above.
-    Legacy { sources: &'static [SourceKind] },
 }
 
 impl std::fmt::Debug for Trigger {
@@ -98,7 +96,7 @@ impl Trigger {
             Trigger::DockerEvent { .. }
             | Trigger::DockerContainer { .. }
             | Trigger::Docker { .. } => DOCKER,
-            Trigger::Correlation { sources } | Trigger::Legacy { sources } => sources,
+            Trigger::Correlation { sources } => sources,
         }
     }
 
@@ -128,7 +126,6 @@ impl Trigger {
                 .collect::<Vec<_>>()
                 .join(", "),
             Trigger::Correlation { .. } => "correlation of several events".to_owned(),
-            Trigger::Legacy { .. } => String::new(),
         }
     }
 }

@@ -63,7 +63,7 @@ impl Tables {
                     t.docker_events.push(rule);
                     t.docker_containers.push(rule);
                 }
-                Trigger::Correlation { .. } | Trigger::Legacy { .. } => {}
+                Trigger::Correlation { .. } => {}
             }
         }
         t

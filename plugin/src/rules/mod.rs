@@ -26,30 +26,6 @@ pub use detection::Detection;
 pub use env::Env;
 pub use respond::sh;
 
-/// The rules not yet declared with `declare!`: `rule!(NAME, "id", "title", TECHNIQUE, Severity,
-/// confidence, SOURCES, "description")`, judged by their family's evaluate function.
-macro_rules! rule {
-    ($name:ident, $id:literal, $title:literal, $technique:expr, $severity:ident, $confidence:literal, $sources:expr, $description:literal) => {
-        pub static $name: crate::rules::Rule = crate::rules::Rule {
-            id: $id,
-            title: $title,
-            description: $description,
-            attack: &crate::rules::attack::Attack {
-                v18: crate::rules::attack::Technique {
-                    id: $technique.0,
-                    name: $technique.1,
-                    tactic: crate::rules::DEFENSE_EVASION,
-                },
-                newer: None,
-            },
-            severity: crate::model::Severity::$severity,
-            confidence: $confidence,
-            trigger: crate::rules::Trigger::Legacy { sources: $sources },
-        };
-    };
-}
-pub(crate) use rule;
-
 /// Every rule, in catalogue order (family, then cloud, then rule).
 pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     audit_logging::aws::rules()

@@ -4,7 +4,8 @@
 
 use crate::model::{Severity, SourceKind};
 use crate::rules::attack::{self, Attack, Technique};
-use crate::rules::{Trigger, declare};
+use crate::rules::compute_tampering::{aws, azure, gcp};
+use crate::rules::{Rule, Trigger, declare};
 
 const ALL_AUDIT_SOURCES: &[SourceKind] = &[
     SourceKind::AwsCloudtrail,
@@ -80,3 +81,15 @@ declare! {
         trigger: Trigger::Correlation { sources: ALL_AUDIT_SOURCES },
     };
 }
+
+/// The compute-tampering rules whose change takes effect on the next boot: between a stop and a start
+/// of the same instance they make `sequence.instance_boot_tamper`.
+pub static BOOT_CHANGES: &[&Rule] = &[
+    &aws::instance::USER_DATA_MODIFIED,
+    &aws::metadata::IMDS_DISABLED,
+    &aws::metadata::IMDSV2_DOWNGRADED,
+    &aws::instance::ROOT_VOLUME_REPLACED,
+    &gcp::metadata::STARTUP_SCRIPT_CHANGED,
+    &gcp::metadata::AGENT_METADATA_DISABLED,
+    &azure::extensions::AGENT_EXTENSION_DELETED,
+];
