@@ -1,7 +1,9 @@
 //! Security Lake OCSF records must give the same findings as the raw events they were made from:
 //! every pair `testdata/ocsf/<name>.raw.ndjson` / `<name>.ocsf.ndjson` (written by
 //! `testdata/ocsf/make_ocsf.py`) is run through the engine, and each event's source, normalised fields
-//! and rule ids, and the correlation findings, are compared event by event.
+//! and rule ids, and the correlation findings, are compared event by event. The two copies carry
+//! different event ids (the expectation check traces correlations by id); each OCSF event's id must be
+//! its record's `metadata.uid`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,22 +14,30 @@ fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/ocsf")
 }
 
-/// What must not change between the two shapes, one entry per event, then the correlation findings;
-/// beside it the region, which a flow-log line may lack and Security Lake always records.
-fn run(path: &Path) -> Vec<(String, Option<String>)> {
+/// One event or correlation finding: what must not change between the two shapes; the region, which a
+/// flow-log line may lack and Security Lake always records; the event id; whether it is a correlation
+/// finding (drained or flushed) rather than an input event.
+struct Seen {
+    text: String,
+    region: Option<String>,
+    id: Option<String>,
+    correlation: bool,
+}
+
+/// Every event, then the correlation findings drained after it, and the correlation findings at the end.
+fn run(path: &Path) -> Vec<Seen> {
     let text = std::fs::read_to_string(path).expect("stream");
     let mut engine = Engine::new();
     let mut seen = Vec::new();
-    let describe = |event: &EnrichedEvent| {
+    let describe = |event: &EnrichedEvent, correlation: bool| {
         let mut rules: Vec<&str> = event.findings.iter().map(|f| f.rule_id.as_str()).collect();
         rules.sort_unstable();
         let f = &event.fields;
         let text = format!(
-            "{:?} time={:?} id={:?} account={:?} principal={:?} type={:?} ip={:?} \
-             ua={:?} action={:?} target={:?} outcome={:?} rules={rules:?}",
+            "{:?} time={:?} account={:?} principal={:?} type={:?} ip={:?} ua={:?} action={:?} \
+             target={:?} outcome={:?} rules={rules:?}",
             event.source,
             f.event_time,
-            f.event_id,
             f.account,
             f.principal,
             f.principal_type,
@@ -37,7 +47,12 @@ fn run(path: &Path) -> Vec<(String, Option<String>)> {
             f.target,
             f.outcome,
         );
-        (text, f.region.clone())
+        Seen {
+            text,
+            region: f.region.clone(),
+            id: f.event_id.clone(),
+            correlation,
+        }
     };
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let raw = RawEvent {
@@ -46,11 +61,23 @@ fn run(path: &Path) -> Vec<(String, Option<String>)> {
             tag: None,
         };
         let events = engine.process_one(&raw).expect("every line reads");
-        seen.extend(events.iter().map(describe));
-        seen.extend(engine.drain().iter().map(describe));
+        seen.extend(events.iter().map(|e| describe(e, false)));
+        seen.extend(engine.drain().iter().map(|e| describe(e, true)));
     }
-    seen.extend(engine.flush().iter().map(describe));
+    seen.extend(engine.flush().iter().map(|e| describe(e, true)));
     seen
+}
+
+/// `metadata.uid` of every record, in order.
+fn uids(path: &Path) -> Vec<Option<String>> {
+    std::fs::read_to_string(path)
+        .expect("stream")
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("record");
+            record["metadata"]["uid"].as_str().map(str::to_owned)
+        })
+        .collect()
 }
 
 #[test]
@@ -64,19 +91,23 @@ fn ocsf_records_find_what_the_raw_events_find() {
             continue;
         };
         let raw = run(&path);
-        let ocsf = run(&path.with_file_name(format!("{stem}.ocsf.ndjson")));
-        assert_eq!(
-            raw.len(),
-            ocsf.len(),
-            "{stem}: number of events and findings"
-        );
-        for (i, ((r, r_region), (o, o_region))) in raw.iter().zip(&ocsf).enumerate() {
-            assert_eq!(r, o, "{stem}: event {i}");
-            if r_region.is_some() {
-                assert_eq!(r_region, o_region, "{stem}: region of event {i}");
+        let ocsf_path = path.with_file_name(format!("{stem}.ocsf.ndjson"));
+        let ocsf = run(&ocsf_path);
+        assert_eq!(raw.len(), ocsf.len(), "{stem}: events and findings");
+        for (i, (r, o)) in raw.iter().zip(&ocsf).enumerate() {
+            assert_eq!(r.text, o.text, "{stem}: event {i}");
+            assert_eq!(r.correlation, o.correlation, "{stem}: event {i}");
+            if r.region.is_some() {
+                assert_eq!(r.region, o.region, "{stem}: region of event {i}");
             }
         }
-        with_findings += raw.iter().filter(|(e, _)| !e.ends_with("rules=[]")).count();
+        let ids: Vec<Option<String>> = ocsf
+            .iter()
+            .filter(|e| !e.correlation)
+            .map(|e| e.id.clone())
+            .collect();
+        assert_eq!(ids, uids(&ocsf_path), "{stem}: event ids are metadata.uid");
+        with_findings += raw.iter().filter(|e| !e.text.ends_with("rules=[]")).count();
         pairs += 1;
     }
     assert_eq!(pairs, 3, "CloudTrail, EKS and VPC flow pairs");

@@ -11,10 +11,15 @@ and VPC Flow Logs (github.com/ocsf/examples), and Security Lake VPC records as E
 integration records them. The expectations are the raw stream's, with lines renumbered: the same
 events must give the same rule ids, and the plugin test `ocsf_equivalence` checks it event by event.
 
+Event ids: the expectation check traces correlation findings back to streams by event id, so ids
+must be unique across everything replayed together. Each copy gets its own ids, derived from the
+recorded ones (`uuid5` of `<copy>:<id>`): `raw` for the raw copy, `ocsf` for the OCSF records.
+
 Run from the repository root: python3 testdata/ocsf/make_ocsf.py
 """
 import json
 import pathlib
+import uuid
 from datetime import datetime, timezone
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -239,18 +244,42 @@ def flow(line, region, version):
     return drop_none(ocsf)
 
 
+ID_NAMESPACE = uuid.UUID("6b1c2f4e-3d5a-4e7b-9c8d-0a1b2c3d4e5f")
+
+
+def new_id(copy, old):
+    return str(uuid.uuid5(ID_NAMESPACE, f"{copy}:{old}"))
+
+
+def with_ids(copy, event):
+    """The event with its own ids for this copy (CloudTrail `eventID`, audit `auditID`)."""
+    event = dict(event)
+    for key in ("eventID", "auditID"):
+        if key in event:
+            event[key] = new_id(copy, event[key])
+    return event
+
+
+def renumber_correlations(expected, copy):
+    return [dict(c, events=[new_id(copy, e) for e in c["events"]]) for c in expected.get("correlations", [])]
+
+
 def convert(raw_path, name, to_ocsf):
     """Copy the raw stream, write its OCSF records, and renumber its expectations for both."""
     raw_lines = raw_path.read_text().splitlines()
     expected = json.loads(raw_path.with_name(raw_path.name.rsplit(".", 1)[0] + ".expected.json").read_text())
-    ocsf_lines, where = [], {}
+    ocsf_lines, raw_copy, where = [], [], {}
     for number, line in enumerate(raw_lines, start=1):
-        for index, record in enumerate(to_ocsf(number, json.loads(line))):
+        event = json.loads(line)
+        raw_copy.append(json.dumps(with_ids("raw", event), separators=(",", ":")))
+        for index, record in enumerate(to_ocsf(number, with_ids("ocsf", event))):
             where[(number, index)] = len(ocsf_lines) + 1
             ocsf_lines.append(json.dumps(record, separators=(",", ":")))
-    (OUT / f"{name}.raw.ndjson").write_text("\n".join(raw_lines) + "\n")
+    (OUT / f"{name}.raw.ndjson").write_text("\n".join(raw_copy) + "\n")
     (OUT / f"{name}.ocsf.ndjson").write_text("\n".join(ocsf_lines) + "\n")
     raw_expected = dict(expected, stream=f"{name}.raw.ndjson")
+    if "correlations" in raw_expected:
+        raw_expected["correlations"] = renumber_correlations(expected, "raw")
     (OUT / f"{name}.raw.expected.json").write_text(json.dumps(raw_expected, indent=2) + "\n")
     events = []
     for event in expected["events"]:
@@ -258,6 +287,8 @@ def convert(raw_path, name, to_ocsf):
         moved.pop("index", None)
         events.append(moved)
     ocsf_expected = dict(expected, stream=f"{name}.ocsf.ndjson", events=events)
+    if "correlations" in ocsf_expected:
+        ocsf_expected["correlations"] = renumber_correlations(expected, "ocsf")
     (OUT / f"{name}.ocsf.expected.json").write_text(json.dumps(ocsf_expected, indent=2) + "\n")
 
 
