@@ -47,7 +47,11 @@ pub struct Identity<'a> {
 /// without `eventTime` the source must be an AWS service endpoint, so that another product's
 /// `eventName`/`eventSource` pair is not taken for CloudTrail.
 pub fn matches(object: &Object<'_>) -> bool {
-    let (Some(source), Some(name)) = (object.raw("eventSource"), object.raw("eventName")) else {
+    // One lookup at a time: most events are not CloudTrail and stop at the first.
+    let Some(source) = object.raw("eventSource") else {
+        return false;
+    };
+    let Some(name) = object.raw("eventName") else {
         return false;
     };
     if object.has("eventTime") {
