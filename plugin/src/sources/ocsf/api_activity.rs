@@ -20,59 +20,59 @@ use std::borrow::Cow;
 
 use super::super::json::{self, Object};
 use super::super::reshape::JsonWriter;
-use super::{at, body, object_at, str_at, time_at, unmapped};
+use super::{Parts, at, body, object_at, time_at};
 
 /// The CloudTrail record a CloudTrail-origin API Activity record was made from.
 pub fn cloudtrail(o: &Object<'_>) -> Option<String> {
-    let operation = str_at(o, &["api", "operation"])?;
-    let service = str_at(o, &["api", "service", "name"])?;
+    let p = Parts::of(o);
+    let operation = p.api.str("operation")?;
+    let service = p.api.path(&["service", "name"]).and_then(json::raw_str)?;
     let mut w = JsonWriter::new();
-    w.str_opt(
-        "eventVersion",
-        str_at(o, &["metadata", "product", "version"]).as_deref(),
-    );
+    let product_version = p
+        .metadata
+        .path(&["product", "version"])
+        .and_then(json::raw_str);
+    w.str_opt("eventVersion", product_version.as_deref());
     identity(o, &mut w);
     w.str_opt("eventTime", time_at(o, "time", "time_dt").as_deref());
     w.str("eventSource", &service);
     w.str("eventName", &operation);
-    w.str_opt("awsRegion", str_at(o, &["cloud", "region"]).as_deref());
-    let source =
-        str_at(o, &["src_endpoint", "ip"]).or_else(|| str_at(o, &["src_endpoint", "domain"]));
+    w.str_opt("awsRegion", p.cloud.str("region").as_deref());
+    let source = p.src.str("ip").or_else(|| p.src.str("domain"));
     w.str_opt("sourceIPAddress", source.as_deref());
-    w.str_opt(
-        "userAgent",
-        str_at(o, &["http_request", "user_agent"]).as_deref(),
-    );
-    let error = str_at(o, &["api", "response", "error"]).filter(|e| !e.is_empty());
+    w.str_opt("userAgent", p.http.str("user_agent").as_deref());
+    let error = p.response.str("error").filter(|e| !e.is_empty());
     // A failure Security Lake recorded without CloudTrail's code still counts as a failed call.
     let failed = o.str("status").as_deref() == Some("Failure") || o.i64("status_id") == Some(2);
     let error = error.or_else(|| failed.then_some(Cow::Borrowed("Failure")));
     w.str_opt("errorCode", error.as_deref());
-    w.str_opt(
-        "errorMessage",
-        str_at(o, &["api", "response", "message"]).as_deref(),
-    );
-    let params = at(o, &["api", "request", "data"])
-        .or_else(|| unmapped(o, "requestParameters"))
+    w.str_opt("errorMessage", p.response.str("message").as_deref());
+    let params = p
+        .request
+        .raw("data")
+        .filter(|r| !json::is_null(r))
+        .or_else(|| p.unmapped.get("requestParameters"))
         .and_then(body);
     w.raw_opt("requestParameters", params.as_deref());
-    let response = at(o, &["api", "response", "data"])
-        .or_else(|| unmapped(o, "responseElements"))
+    let response = p
+        .response
+        .raw("data")
+        .filter(|r| !json::is_null(r))
+        .or_else(|| p.unmapped.get("responseElements"))
         .and_then(body);
     w.raw_opt("responseElements", response.as_deref());
-    w.str_opt(
-        "requestID",
-        str_at(o, &["api", "request", "uid"]).as_deref(),
-    );
-    w.str_opt("eventID", str_at(o, &["metadata", "uid"]).as_deref());
-    if let Some(read_only) = unmapped(o, "readOnly").and_then(json::raw_bool) {
+    w.str_opt("requestID", p.request.str("uid").as_deref());
+    w.str_opt("eventID", p.metadata.str("uid").as_deref());
+    if let Some(read_only) = p.unmapped.get("readOnly").and_then(json::raw_bool) {
         w.bool("readOnly", read_only);
     }
-    w.raw_opt("eventType", unmapped(o, "eventType"));
-    let recipient = unmapped(o, "recipientAccountId")
+    w.raw_opt("eventType", p.unmapped.get("eventType"));
+    let recipient = p
+        .unmapped
+        .get("recipientAccountId")
         .and_then(json::raw_str)
-        .or_else(|| str_at(o, &["cloud", "account", "uid"]))
-        .or_else(|| str_at(o, &["cloud", "account_uid"]));
+        .or_else(|| p.cloud.path(&["account", "uid"]).and_then(json::raw_str))
+        .or_else(|| p.cloud.str("account_uid"));
     w.str_opt("recipientAccountId", recipient.as_deref());
     resources(o, &mut w);
     Some(w.finish())
@@ -166,21 +166,25 @@ const STAGES: [&str; 4] = [
 
 /// The `audit.k8s.io/v1` Event an EKS-origin API Activity record was made from.
 pub fn k8s_audit(o: &Object<'_>) -> Option<String> {
-    let verb = str_at(o, &["api", "operation"])?;
+    let p = Parts::of(o);
+    let verb = p.api.str("operation")?;
     let mut w = JsonWriter::new();
     w.str("kind", "Event");
-    let version =
-        str_at(o, &["metadata", "product", "version"]).filter(|v| v.starts_with("audit.k8s.io/"));
+    let version = p
+        .metadata
+        .path(&["product", "version"])
+        .and_then(json::raw_str)
+        .filter(|v| v.starts_with("audit.k8s.io/"));
     w.str(
         "apiVersion",
         version.as_deref().unwrap_or("audit.k8s.io/v1"),
     );
-    w.str_opt("level", str_at(o, &["metadata", "log_level"]).as_deref());
-    let id = str_at(o, &["metadata", "uid"]).or_else(|| str_at(o, &["api", "request", "uid"]));
+    w.str_opt("level", p.metadata.str("log_level").as_deref());
+    let id = p.metadata.str("uid").or_else(|| p.request.str("uid"));
     w.str_opt("auditID", id.as_deref());
-    let stage = str_at(o, &["message"]).filter(|m| STAGES.contains(&&**m));
+    let stage = o.str("message").filter(|m| STAGES.contains(&&**m));
     w.str_opt("stage", stage.as_deref());
-    let uri = str_at(o, &["http_request", "url", "path"]);
+    let uri = p.http.path(&["url", "path"]).and_then(json::raw_str);
     w.str_opt("requestURI", uri.as_deref());
     w.str("verb", &verb);
     if let Some(user) = object_at(o, &["actor", "user"]) {
@@ -198,52 +202,41 @@ pub fn k8s_audit(o: &Object<'_>) -> Option<String> {
         }
         w.close();
     }
+    let unmapped_body = |key: &str| p.unmapped.get(key).and_then(body);
     w.raw_opt(
         "impersonatedUser",
-        unmapped(o, "impersonatedUser").and_then(body).as_deref(),
+        unmapped_body("impersonatedUser").as_deref(),
     );
-    let mut ips: Vec<Cow<'_, str>> = str_at(o, &["src_endpoint", "ip"]).into_iter().collect();
-    if let Some(more) = at(o, &["src_endpoint", "intermediate_ips"]).and_then(json::raw_array) {
+    let mut ips: Vec<Cow<'_, str>> = p.src.str("ip").into_iter().collect();
+    if let Some(more) = p.src.array("intermediate_ips") {
         ips.extend(more.into_iter().filter_map(json::raw_str));
     }
     if !ips.is_empty() {
         w.str_list("sourceIPs", ips.iter().map(|ip| &**ip));
     }
-    w.str_opt(
-        "userAgent",
-        str_at(o, &["http_request", "user_agent"]).as_deref(),
-    );
-    object_ref(o, uri.as_deref(), &mut w);
-    if let Some(response) = object_at(o, &["api", "response"]) {
+    w.str_opt("userAgent", p.http.str("user_agent").as_deref());
+    object_ref(o, &p, uri.as_deref(), &mut w);
+    if at(o, &["api", "response"]).is_some() {
         w.open("responseStatus");
-        if let Some(code) = response.i64("code") {
+        if let Some(code) = p.response.i64("code") {
             w.int("code", code);
         }
-        w.str_opt("message", response.str("message").as_deref());
-        w.str_opt("reason", response.str("error").as_deref());
+        w.str_opt("message", p.response.str("message").as_deref());
+        w.str_opt("reason", p.response.str("error").as_deref());
         w.close();
     }
-    w.raw_opt(
-        "requestObject",
-        unmapped(o, "requestObject").and_then(body).as_deref(),
-    );
-    w.raw_opt(
-        "responseObject",
-        unmapped(o, "responseObject").and_then(body).as_deref(),
-    );
+    w.raw_opt("requestObject", unmapped_body("requestObject").as_deref());
+    w.raw_opt("responseObject", unmapped_body("responseObject").as_deref());
     w.str_opt(
         "requestReceivedTimestamp",
         time_at(o, "start_time", "start_time_dt").as_deref(),
     );
     w.str_opt("stageTimestamp", time_at(o, "time", "time_dt").as_deref());
-    w.raw_opt(
-        "annotations",
-        unmapped(o, "annotations").and_then(body).as_deref(),
-    );
+    w.raw_opt("annotations", unmapped_body("annotations").as_deref());
     Some(w.finish())
 }
 
-fn object_ref(o: &Object<'_>, uri: Option<&str>, w: &mut JsonWriter) {
+fn object_ref(o: &Object<'_>, p: &Parts<'_>, uri: Option<&str>, w: &mut JsonWriter) {
     let resource = at(o, &["resources"])
         .and_then(json::raw_array)
         .and_then(|list| list.first().and_then(|r| Object::from_raw(r).ok()));
@@ -263,8 +256,9 @@ fn object_ref(o: &Object<'_>, uri: Option<&str>, w: &mut JsonWriter) {
         "uid",
         resource.as_ref().and_then(|r| r.str("uid")).as_deref(),
     );
-    w.str_opt("apiGroup", str_at(o, &["api", "group", "name"]).as_deref());
-    w.str_opt("apiVersion", str_at(o, &["api", "version"]).as_deref());
+    let group = p.api.path(&["group", "name"]).and_then(json::raw_str);
+    w.str_opt("apiGroup", group.as_deref());
+    w.str_opt("apiVersion", p.api.str("version").as_deref());
     if let (Some(uri), Some(kind), Some(name)) = (uri, kind.as_deref(), name.as_deref()) {
         w.str_opt("subresource", subresource(uri, kind, name));
     }

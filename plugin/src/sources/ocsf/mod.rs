@@ -99,19 +99,77 @@ fn object_at<'a>(object: &Object<'a>, keys: &[&str]) -> Option<Object<'a>> {
     at(object, keys).and_then(|r| Object::from_raw(r).ok())
 }
 
-/// A member of `unmapped`, which holds the source fields OCSF has no attribute for. Security Lake
-/// writes it as a JSON object; a Parquet map converted to JSON may be a list of `{key, value}` pairs.
-fn unmapped<'a>(object: &Object<'a>, key: &str) -> Option<&'a RawValue> {
-    let raw = at(object, &["unmapped"])?;
-    if let Ok(map) = Object::from_raw(raw) {
-        return map.raw(key).filter(|r| !json::is_null(r));
+/// The record's top-level objects, each parsed once: reading a nested field by path would parse its
+/// enclosing objects again for every field.
+#[derive(Default)]
+struct Parts<'a> {
+    api: Object<'a>,
+    request: Object<'a>,
+    response: Object<'a>,
+    metadata: Object<'a>,
+    cloud: Object<'a>,
+    src: Object<'a>,
+    http: Object<'a>,
+    unmapped: Unmapped<'a>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(o: &Object<'a>) -> Parts<'a> {
+        let part = |key: &str| o.object(key).unwrap_or_default();
+        let api = part("api");
+        Parts {
+            request: api.object("request").unwrap_or_default(),
+            response: api.object("response").unwrap_or_default(),
+            api,
+            metadata: part("metadata"),
+            cloud: part("cloud"),
+            src: part("src_endpoint"),
+            http: part("http_request"),
+            unmapped: Unmapped::of(o),
+        }
     }
-    json::raw_array(raw)?
-        .into_iter()
-        .filter_map(|pair| Object::from_raw(pair).ok())
-        .find(|pair| pair.str("key").as_deref() == Some(key))
-        .and_then(|pair| pair.raw("value"))
-        .filter(|r| !json::is_null(r))
+}
+
+/// `unmapped`, which holds the source fields OCSF has no attribute for. Security Lake writes it as a
+/// JSON object; a Parquet map converted to JSON may be a list of `{key, value}` pairs.
+#[derive(Default)]
+enum Unmapped<'a> {
+    Map(Object<'a>),
+    Pairs(Vec<Object<'a>>),
+    #[default]
+    None,
+}
+
+impl<'a> Unmapped<'a> {
+    fn of(o: &Object<'a>) -> Unmapped<'a> {
+        let Some(raw) = at(o, &["unmapped"]) else {
+            return Unmapped::None;
+        };
+        if let Ok(map) = Object::from_raw(raw) {
+            return Unmapped::Map(map);
+        }
+        match json::raw_array(raw) {
+            Some(pairs) => Unmapped::Pairs(
+                pairs
+                    .into_iter()
+                    .filter_map(|pair| Object::from_raw(pair).ok())
+                    .collect(),
+            ),
+            None => Unmapped::None,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        let value = match self {
+            Unmapped::Map(map) => map.raw(key),
+            Unmapped::Pairs(pairs) => pairs
+                .iter()
+                .find(|pair| pair.str("key").as_deref() == Some(key))
+                .and_then(|pair| pair.raw("value")),
+            Unmapped::None => None,
+        };
+        value.filter(|r| !json::is_null(r))
+    }
 }
 
 /// A JSON body that Security Lake keeps either as an object or as JSON text in a string.
@@ -162,19 +220,15 @@ mod tests {
 
     #[test]
     fn unmapped_as_object_or_pairs() {
+        let unmapped =
+            |o: &Object<'_>, key: &str| Unmapped::of(o).get(key).map(|r| r.get().to_owned());
         let a = Object::parse(r#"{"unmapped":{"eventType":"AwsApiCall"}}"#).expect("o");
-        assert_eq!(
-            unmapped(&a, "eventType").map(|r| r.get()),
-            Some("\"AwsApiCall\"")
-        );
+        assert_eq!(unmapped(&a, "eventType").as_deref(), Some("\"AwsApiCall\""));
         let b = Object::parse(
             r#"{"unmapped":[{"key":"x","value":"1"},{"key":"eventType","value":"AwsApiCall"}]}"#,
         )
         .expect("o");
-        assert_eq!(
-            unmapped(&b, "eventType").map(|r| r.get()),
-            Some("\"AwsApiCall\"")
-        );
+        assert_eq!(unmapped(&b, "eventType").as_deref(), Some("\"AwsApiCall\""));
         let c = Object::parse(r#"{"unmapped":null}"#).expect("o");
         assert!(unmapped(&c, "eventType").is_none());
     }
