@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use super::json::Object;
+use super::json::{self, Object};
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
 
@@ -42,9 +42,33 @@ pub struct Identity<'a> {
     pub mfa_authenticated: Option<bool>,
 }
 
-/// Whether an object has the shape of a CloudTrail record.
+/// Whether an object has the shape of a CloudTrail record. A complete record names its source, event
+/// and time. Records cut down by a filter or a lake query keep at least `eventName` and `eventSource`;
+/// without `eventTime` the source must be an AWS service endpoint, so that another product's
+/// `eventName`/`eventSource` pair is not taken for CloudTrail.
 pub fn matches(object: &Object<'_>) -> bool {
-    object.has("eventSource") && object.has("eventName") && object.has("eventTime")
+    // One lookup at a time: most events are not CloudTrail and stop at the first.
+    let Some(source) = object.raw("eventSource") else {
+        return false;
+    };
+    let Some(name) = object.raw("eventName") else {
+        return false;
+    };
+    if object.has("eventTime") {
+        return true;
+    }
+    name.get().starts_with('"') && json::raw_str(source).is_some_and(|s| is_aws_endpoint(&s))
+}
+
+/// `cloudtrail.amazonaws.com`, `ec2.amazonaws.com`, or the China partition's `*.amazonaws.com.cn`.
+fn is_aws_endpoint(source: &str) -> bool {
+    source.ends_with(".amazonaws.com") || source.ends_with(".amazonaws.com.cn")
+}
+
+/// Whether a record that `matches` lacks what every delivered CloudTrail record carries (a lake or
+/// a filter kept only some fields).
+pub fn is_partial(object: &Object<'_>) -> bool {
+    !object.has("eventTime") || !object.has("eventID")
 }
 
 impl<'a> Record<'a> {
@@ -239,6 +263,15 @@ mod wire {
         ) -> Result<(), M::Error>;
     }
 
+    /// The canonical spelling of a key a lake export wrote lower-cased (`accountid`), when `key` is
+    /// one of `known` in another case. Only keys that matched no arm exactly get here.
+    fn folded(key: &str, known: &[&'static str]) -> Option<&'static str> {
+        known
+            .iter()
+            .find(|k| **k != key && k.eq_ignore_ascii_case(key))
+            .copied()
+    }
+
     fn str_value<'de, M: MapAccess<'de>>(map: &mut M) -> Result<Option<Cow<'de, str>>, M::Error> {
         let raw: &'de RawValue = map.next_value()?;
         Ok(raw_str(raw))
@@ -265,9 +298,15 @@ mod wire {
                     self.issuer_user_name = session.issuer_user_name;
                     self.mfa_authenticated = session.mfa_authenticated;
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => match folded(
+                    key,
+                    &["accountId", "userName", "invokedBy", "sessionContext"],
+                ) {
+                    Some(canonical) => self.visit_entry(canonical, map)?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
             Ok(())
         }
@@ -294,9 +333,12 @@ mod wire {
                         .0
                         .and_then(|a| a.mfa_authenticated);
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => match folded(key, &["sessionIssuer"]) {
+                    Some(canonical) => self.visit_entry(canonical, map)?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
             Ok(())
         }
@@ -311,9 +353,12 @@ mod wire {
             match key {
                 "arn" => self.arn = str_value(map)?,
                 "userName" => self.user_name = str_value(map)?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => match folded(key, &["userName"]) {
+                    Some(canonical) => self.visit_entry(canonical, map)?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
             Ok(())
         }
@@ -330,9 +375,12 @@ mod wire {
                     let raw: &'de RawValue = map.next_value()?;
                     self.mfa_authenticated = raw_bool(raw);
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => match folded(key, &["mfaAuthenticated"]) {
+                    Some(canonical) => self.visit_entry(canonical, map)?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
             Ok(())
         }
@@ -462,6 +510,7 @@ mod tests {
             r#"{"type":"A","type":"B","sessionContext":{"sessionIssuer":{"arn":"x"}},"sessionContext":{"sessionIssuer":7}}"#,
             r#"{"sessionContext":{"sessionIssuer":{"arn":"first"},"sessionIssuer":{"userName":"second"},"attributes":[1,{"mfaAuthenticated":true}]}}"#,
             r#"{"sessionContext":{"attributes":{"mfaAuthenticated":"False"},"attributes":null}}"#,
+            r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory","accountid":"111122223333","username":null,"sessioncontext":{"sessionissuer":{"arn":"arn:aws:iam::111122223333:role/OpsAdmin","username":"OpsAdmin"},"attributes":{"mfaauthenticated":"false"}}}"#,
             r#"{}"#,
             r#""a string""#,
             r#"null"#,

@@ -172,14 +172,20 @@ fn unwrap_object(
     }
     let index = *next_index;
     *next_index += 1;
-    visit(
-        Position {
-            index,
-            raw: own_raw,
-            account: None,
-        },
-        Inner::Object(object),
-    );
+    let position = Position {
+        index,
+        raw: own_raw,
+        account: None,
+    };
+    // Security Lake OCSF records and lake rows with stringified bodies are read as the canonical
+    // event rebuilt from them; the row itself stays the event's raw text.
+    if let Some(reshaped) = super::reshape::reshape(object)
+        && let Ok(canonical) = Object::parse(&reshaped.text)
+    {
+        visit(position, Inner::Object(&canonical.with_note(reshaped.note)));
+        return Ok(());
+    }
+    visit(position, Inner::Object(object));
     Ok(())
 }
 

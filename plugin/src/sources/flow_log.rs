@@ -201,6 +201,7 @@ impl<'a> FlowRecord<'a> {
             source: SourceKind::FlowLog,
             fields: self.normalize(),
             event: SourceEvent::FlowLog(self),
+            shape_note: None,
         }
     }
 }

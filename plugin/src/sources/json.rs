@@ -3,6 +3,7 @@
 //! bodies (request parameters, request objects) are never materialised unless a rule asks for them.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize;
@@ -10,9 +11,20 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// The top-level keys of one JSON object, in document order, each with its raw value.
+///
+/// Lakes and SIEM exports often lower-case every key (Athena/Glue tables write `eventname`,
+/// `useridentity`). An object whose keys hold no upper-case letter at all is marked `folded`, and in
+/// it a key that is missing exactly is looked up again ignoring ASCII case. An object with any
+/// upper-case key (every canonical CloudTrail, GCP, Kubernetes or Azure event) never takes the
+/// fallback, so canonical events pay only the scan of their first few keys at parse time.
 #[derive(Debug, Default)]
 pub struct Object<'a> {
     entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    folded: bool,
+    /// Set when a lookup found its key only by ignoring case.
+    folded_hit: Cell<bool>,
+    /// Why this object was rebuilt from another shape (set by `reshape` on the objects it makes).
+    note: Option<&'static str>,
 }
 
 impl<'a> Object<'a> {
@@ -27,12 +39,43 @@ impl<'a> Object<'a> {
     }
 
     /// The raw value of `key`, unless absent. Duplicate keys: the last one wins, as in most parsers.
+    /// In a `folded` object (no upper-case key), a key missing exactly is matched ignoring ASCII case.
     pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
-        self.entries
+        let exact = self
+            .entries
             .iter()
             .rev()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| *v);
+        if exact.is_some() || !self.folded || !has_upper(key) {
+            return exact;
+        }
+        let folded = self
+            .entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v);
+        if folded.is_some() {
+            self.folded_hit.set(true);
+        }
+        folded
+    }
+
+    /// Whether some lookup so far found its key only by ignoring case.
+    pub fn matched_folded(&self) -> bool {
+        self.folded_hit.get()
+    }
+
+    /// Why this object was rebuilt from another shape, when it was.
+    pub fn note(&self) -> Option<&'static str> {
+        self.note
+    }
+
+    /// Mark an object rebuilt from another shape.
+    pub fn with_note(mut self, note: &'static str) -> Object<'a> {
+        self.note = Some(note);
+        self
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -74,6 +117,17 @@ impl<'a> Object<'a> {
         Some(current)
     }
 
+    /// Whether no key holds an upper-case letter (lake exports; OCSF records, whose names are all
+    /// snake_case): only such objects take the case-insensitive fallback.
+    pub fn is_folded(&self) -> bool {
+        self.folded
+    }
+
+    /// Every key with its raw value, in document order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &'a RawValue)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), *v))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| k.as_ref())
     }
@@ -85,6 +139,10 @@ impl<'a> Object<'a> {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+fn has_upper(key: &str) -> bool {
+    key.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
@@ -150,11 +208,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
 
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Object<'a>, M::Error> {
                 let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(24));
+                // Canonical events show an upper-case key within their first few keys; only then
+                // does the check stop, so it costs a few bytes' scan per event.
+                let mut any_upper = false;
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     let value: &'de RawValue = map.next_value()?;
+                    any_upper = any_upper || has_upper(&key);
                     entries.push((key, value));
                 }
-                Ok(Object { entries })
+                Ok(Object {
+                    folded: !any_upper && !entries.is_empty(),
+                    entries,
+                    folded_hit: Cell::new(false),
+                    note: None,
+                })
             }
         }
 
@@ -177,6 +244,31 @@ mod tests {
         assert_eq!(obj.path(&["nested", "k"]).map(|r| r.get()), Some("[1,2]"));
         assert!(obj.str("nested").is_none());
         assert!(obj.object("missing").is_none());
+    }
+
+    #[test]
+    fn lower_cased_exports_match_ignoring_case() {
+        // An Athena CloudTrail row: every key lower-cased, nested ones too.
+        let text = r#"{"eventname":"StopLogging","eventsource":"cloudtrail.amazonaws.com","useridentity":{"type":"IAMUser","accountid":"111122223333"}}"#;
+        let obj = Object::parse(text).expect("object");
+        assert!(!obj.matched_folded());
+        assert_eq!(obj.str("eventName").as_deref(), Some("StopLogging"));
+        assert!(obj.matched_folded());
+        let identity = obj.object("userIdentity").expect("nested");
+        assert_eq!(identity.str("accountId").as_deref(), Some("111122223333"));
+        assert!(obj.str("errorCode").is_none());
+    }
+
+    #[test]
+    fn canonical_objects_never_fall_back() {
+        // One upper-case key marks the object as written with its original case: a differently
+        // cased key is then a different key.
+        let obj = Object::parse(r#"{"eventName":"A","eventsource":"x"}"#).expect("object");
+        assert!(obj.str("eventSource").is_none());
+        assert!(!obj.matched_folded());
+        // Lower-case lookups are exact in every object.
+        let obj = Object::parse(r#"{"Type":"container"}"#).expect("object");
+        assert!(obj.str("type").is_none());
     }
 
     #[test]

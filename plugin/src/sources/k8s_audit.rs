@@ -47,9 +47,23 @@ pub struct ObjectRef<'a> {
     pub api_group: Option<Cow<'a, str>>,
 }
 
-/// Whether an object has the shape of an audit event.
+/// Whether an object has the shape of an audit event: as the API server writes it (`auditID`, `verb`,
+/// `stage`), or cut down to the request itself as test fixtures and some exporters keep it
+/// (`apiVersion: audit.k8s.io/…`, `verb`, `objectRef` or `user`, with no `auditID`, `stage` or times).
 pub fn matches(object: &Object<'_>) -> bool {
-    object.has("auditID") && object.has("verb") && object.has("stage")
+    if !object.has("verb") {
+        return false;
+    }
+    (object.has("auditID") && object.has("stage")) || is_minimal(object)
+}
+
+/// An audit event without `auditID` or `stage`: recognised by its `apiVersion` and a request to read.
+pub fn is_minimal(object: &Object<'_>) -> bool {
+    object
+        .str("apiVersion")
+        .is_some_and(|v| v.starts_with("audit.k8s.io/"))
+        && (object.has("objectRef") || object.has("user"))
+        && !(object.has("auditID") && object.has("stage"))
 }
 
 impl<'a> Event<'a> {
@@ -321,6 +335,33 @@ mod tests {
         let event = Event::from_object(&object);
         assert_eq!(event.normalize().outcome, Outcome::Failure);
         assert_eq!(event.failure().as_deref(), Some("403: forbidden"));
+    }
+
+    /// The shape Falco's and Panther's Kubernetes audit test cases use: the request only.
+    const MINIMAL_DELETE: &str = r#"{"apiVersion":"audit.k8s.io/v1","kind":"Event","verb":"delete","user":{"username":"mallory@example.com"},"objectRef":{"resource":"daemonsets","namespace":"falco","name":"falco","apiGroup":"apps","apiVersion":"v1"},"responseStatus":{"code":200}}"#;
+
+    #[test]
+    fn minimal_events_are_complete_requests() {
+        let object = Object::parse(MINIMAL_DELETE).expect("object");
+        assert!(matches(&object));
+        assert!(is_minimal(&object));
+        let event = Event::from_object(&object);
+        assert!(!event.in_progress());
+        let fields = event.normalize();
+        assert_eq!(fields.outcome, Outcome::Success);
+        assert_eq!(fields.action.as_deref(), Some("delete apps/daemonsets"));
+        assert_eq!(fields.target.as_deref(), Some("falco/daemonsets/falco"));
+        assert_eq!(fields.event_id, None);
+        // A full event is not minimal; an object with a verb but no audit apiVersion is not an event.
+        assert!(!is_minimal(&Object::parse(SCALE_PATCH).expect("object")));
+        let other = Object::parse(r#"{"apiVersion":"v1","verb":"delete","user":{}}"#).expect("o");
+        assert!(!matches(&other));
+        // Lower-cased export of the same request.
+        let lowered_text = MINIMAL_DELETE.to_ascii_lowercase();
+        let lowered = Object::parse(&lowered_text).expect("object");
+        assert!(matches(&lowered));
+        let event = Event::from_object(&lowered);
+        assert_eq!(event.namespace(), Some("falco"));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod gcp_audit;
 pub mod json;
 pub mod k8s_audit;
 pub mod k8s_gke;
+pub mod ocsf;
+pub mod reshape;
 pub mod time;
 
 use json::Object;
@@ -38,6 +40,25 @@ pub struct Decoded<'a> {
     pub source: SourceKind,
     pub fields: Normalized,
     pub event: SourceEvent<'a>,
+    /// Set when the event was recognised by a fallback rather than in its canonical shape: one of the
+    /// `shape_note::*` reasons. `None` for canonical events.
+    pub shape_note: Option<&'static str>,
+}
+
+/// Why an event was recognised although it is not in its source's canonical shape.
+pub mod shape_note {
+    /// A lake or SIEM export that lower-cased the keys (`eventname`, `protopayload`).
+    pub const FOLDED_KEYS: &str = "keys matched case-insensitively";
+    /// A Kubernetes audit event with the request only (test fixtures, some exporters).
+    pub const K8S_WITHOUT_STAGE: &str = "kubernetes audit event without stage/auditID";
+    /// A CloudTrail record a filter or lake query cut down (no `eventTime` or `eventID`).
+    pub const CLOUDTRAIL_PARTIAL: &str = "cloudtrail record without eventTime/eventID";
+    /// A lake export that kept `requestParameters`/`responseElements` as JSON text.
+    pub const STRINGIFIED_BODIES: &str = "request parameters read from a JSON string";
+    /// Security Lake's OCSF API Activity (CloudTrail management events, EKS audit logs).
+    pub const OCSF_API_ACTIVITY: &str = "OCSF 6003 (Security Lake)";
+    /// Security Lake's OCSF Network Activity (VPC flow logs).
+    pub const OCSF_NETWORK_ACTIVITY: &str = "OCSF 4001 (Security Lake)";
 }
 
 impl Decoded<'_> {
@@ -46,22 +67,37 @@ impl Decoded<'_> {
             source: SourceKind::Unknown,
             fields: Normalized::default(),
             event: SourceEvent::Unknown,
+            shape_note: None,
         }
     }
 }
 
 /// Recognise and read one event object. A hint is trusted over the event's shape.
 pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> {
+    let mut decoded = decode_shape(object, hint);
+    if decoded.source != SourceKind::Unknown {
+        // The reshaped origin (OCSF) says most; a case-folded export next; a cut-down record last.
+        decoded.shape_note = object
+            .note()
+            .or_else(|| object.matched_folded().then_some(shape_note::FOLDED_KEYS))
+            .or(decoded.shape_note);
+    }
+    decoded
+}
+
+fn decode_shape<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> {
     let source = hint
         .filter(|h| *h != SourceKind::Unknown)
         .or_else(|| detect(object));
     match source {
         Some(SourceKind::AwsCloudtrail) => {
             let record = aws_cloudtrail::Record::from_object(object);
+            let partial = record.event_time.is_none() || record.event_id.is_none();
             Decoded {
                 source: SourceKind::AwsCloudtrail,
                 fields: record.normalize(),
                 event: SourceEvent::CloudTrail(record),
+                shape_note: partial.then_some(shape_note::CLOUDTRAIL_PARTIAL),
             }
         }
         Some(SourceKind::AzureActivity) => {
@@ -70,6 +106,7 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 source: SourceKind::AzureActivity,
                 fields: record.normalize(),
                 event: SourceEvent::AzureActivity(record),
+                shape_note: None,
             }
         }
         Some(SourceKind::GcpAudit) => {
@@ -78,18 +115,22 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 source: SourceKind::GcpAudit,
                 fields: entry.normalize(),
                 event: SourceEvent::GcpAudit(entry),
+                shape_note: None,
             }
         }
         Some(SourceKind::K8sAudit) => {
-            let event = if k8s_gke::matches(object) {
-                k8s_gke::from_object(object)
+            let (event, minimal) = if k8s_gke::matches(object) {
+                (k8s_gke::from_object(object), false)
             } else {
-                k8s_audit::Event::from_object(object)
+                let event = k8s_audit::Event::from_object(object);
+                let minimal = event.stage.is_none();
+                (event, minimal)
             };
             Decoded {
                 source: SourceKind::K8sAudit,
                 fields: event.normalize(),
                 event: SourceEvent::K8sAudit(event),
+                shape_note: minimal.then_some(shape_note::K8S_WITHOUT_STAGE),
             }
         }
         Some(SourceKind::Docker) if docker_inspect::matches(object) => {
@@ -98,6 +139,7 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 source: SourceKind::Docker,
                 fields: container.normalize(),
                 event: SourceEvent::DockerContainer(container),
+                shape_note: None,
             }
         }
         Some(SourceKind::Docker) => {
@@ -106,6 +148,7 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
                 source: SourceKind::Docker,
                 fields: event.normalize(),
                 event: SourceEvent::DockerEvent(event),
+                shape_note: None,
             }
         }
         Some(SourceKind::FlowLog) => flow_log::from_object(object),
