@@ -87,7 +87,8 @@ impl LoadedPlugin {
         let epochs = limits.call_deadline.is_some();
         config.epoch_interruption(epochs);
         // wasmtime keys its cache on the plugin's bytes, the engine's settings (epochs included) and
-        // its own version. A cache that cannot be opened only costs the compilation.
+        // its own version. A cache that cannot be opened only costs the compilation. (Every load hashes
+        // the plugin with SHA-256, hence the sha2 opt-level override in the workspace Cargo.toml.)
         config.cache(cache_dir.and_then(|dir| compilation_cache(dir).ok()));
         let engine = Engine::new(&config)?;
         let component = Component::new(&engine, wasm)

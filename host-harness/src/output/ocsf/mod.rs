@@ -30,14 +30,17 @@ pub enum OcsfFormat {
     Ndjson,
 }
 
-/// Encodes records in [`schema`] (what the Parquet output writes). The decoder is strict: a field a
-/// record has and the schema lacks is an error, never a silently dropped column.
-pub fn to_record_batch(records: &[DetectionFinding]) -> Result<Option<RecordBatch>> {
+/// Encodes records in [`schema`] (what the Parquet output writes; an empty batch for no records). The
+/// decoder is strict: a field a record has and the schema lacks is an error, never a silently dropped
+/// column.
+pub fn to_record_batch(records: &[DetectionFinding]) -> Result<RecordBatch> {
     let mut decoder = ReaderBuilder::new(schema())
         .with_strict_mode(true)
         .build_decoder()?;
     decoder
         .serialize(records)
         .context("encoding OCSF records for Parquet")?;
-    Ok(decoder.flush()?)
+    Ok(decoder
+        .flush()?
+        .unwrap_or_else(|| RecordBatch::new_empty(schema())))
 }

@@ -66,9 +66,7 @@ impl OcsfSink {
         }
         let batch = to_record_batch(pending)?;
         pending.clear();
-        if let Some(batch) = batch {
-            writer.write(&batch)?;
-        }
+        writer.write(&batch)?;
         Ok(())
     }
 }
