@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn byte_rates_are_whole_numbers_in_decimal_units() {
-        assert_eq!(byte_rate(26_026.3724), "26 kB/s");
+        assert_eq!(byte_rate(26_026.372_4), "26 kB/s");
         assert_eq!(byte_rate(12_600_000.0), "13 MB/s");
         assert_eq!(byte_rate(80.4), "80 B/s");
         assert_eq!(byte_rate(f64::NAN), "0 B/s");
