@@ -11,6 +11,9 @@ const FLUENT_BIT_TARGET: &str = "wasm32-wasip1";
 const TARGETS: [&str; 2] = [COMPONENT_TARGET, FLUENT_BIT_TARGET];
 
 fn main() {
+    if env::var_os("CARGO_FEATURE_RUNTIME").is_none() {
+        return;
+    }
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let workspace = manifest_dir
         .parent()

@@ -1,23 +1,17 @@
-//! The blindspot host harness as a library: loading the plugin (wasm or native), reading inputs,
-//! writing Parquet and checking expectations. The `blindspot` binary is a thin CLI over it.
+//! The blindspot host harness as a library. The `blindspot` binary (`src/cli/`) is a thin layer over it.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`runtime`] | running the engine: the [`Detector`](runtime::detector::Detector) trait, the native engine, and (feature `runtime`) the wasmtime host with its limits and the Fluent Bit module host |
+//! | [`replay`] | input framing, the replay loop (one thread or `--jobs N`), checkpoints and interruption, the run's summary, expectations |
+//! | [`output`] | the row model, the sink trait and its implementations: the enriched Parquet table, the partitioned lake, OCSF findings, writer thread, fan-out; reading outputs back for `report` |
+//! | [`dev`] | tools for measuring: the synthetic stream generator and (feature `runtime`) the benchmark |
+//!
+//! Without the default `runtime` feature nothing links wasmtime: the row model, the Arrow/Parquet and
+//! OCSF schemas and record batches, the lake and the expectations are usable on their own, with events
+//! from the natively linked `blindspot_plugin::Engine`.
 
-pub mod bench;
-pub mod catalogue;
-pub mod checkpoint;
-pub mod detector;
-pub mod expect;
-pub mod fanout;
-pub mod filter;
-pub mod fluent_bit_host;
-pub mod input;
-pub mod interrupt;
-pub mod lake;
-pub mod limits;
-pub mod ocsf;
-pub mod parquet_out;
+pub mod dev;
+pub mod output;
 pub mod replay;
-pub mod report;
-pub mod sink;
-pub mod synth;
-pub mod threaded_sink;
-pub mod wasm_host;
+pub mod runtime;

@@ -1,0 +1,180 @@
+//! The Fluent Bit filter module, driven the way Fluent Bit drives it, must give the same enrichment as
+//! the component on every recorded event, drop what it is told to drop, and not grow its memory.
+
+use crate::common;
+
+use blindspot_host::replay::input;
+use blindspot_host::runtime::detector::{Detector, Input};
+use blindspot_host::runtime::fluent_bit::FluentBitModule;
+use blindspot_plugin::enrichment_json;
+use serde_json::Value;
+
+fn module() -> FluentBitModule {
+    FluentBitModule::bundled().expect("module compiles")
+}
+
+/// Every NDJSON line of the testdata (Fluent Bit hands the filter one JSON record at a time).
+/// Every testdata line Fluent Bit could hand the filter. Fluent Bit converts its msgpack records to JSON
+/// itself, so a record is always strictly valid JSON: lines that are not (the adversarial streams'
+/// lone surrogate escapes, raw control characters, broken syntax) cannot reach the module and are left
+/// to `blindspot filter`'s tests. Flow-log text lines stay out too: Fluent Bit would carry them as a
+/// `log` field of a JSON record, not as the record.
+fn testdata_lines() -> Vec<Vec<u8>> {
+    let files = input::discover(&[common::testdata("")]).expect("files");
+    let mut lines = Vec::new();
+    for file in files {
+        if input::Framing::for_path(&file) != input::Framing::Lines {
+            continue;
+        }
+        input::read_units(&file, &mut |unit| {
+            if let Ok(data) = unit.data
+                && serde_json::from_slice::<Value>(&data).is_ok()
+            {
+                lines.push(data);
+            }
+            Ok(())
+        })
+        .expect("read");
+    }
+    lines
+}
+
+#[test]
+fn exports_the_filter_calling_convention() {
+    let exports = module().exports();
+    for name in [
+        "memory",
+        "malloc",
+        "free",
+        "blindspot_filter",
+        "blindspot_filter_alerts",
+    ] {
+        assert!(
+            exports.iter().any(|e| e == name),
+            "missing export {name}: {exports:?}"
+        );
+    }
+}
+
+#[test]
+fn same_findings_as_the_component_event_by_event() {
+    let mut host = module()
+        .instantiate("blindspot_filter", None)
+        .expect("instance");
+    let mut component = common::plugin().instantiate().expect("component");
+    let lines = testdata_lines();
+    assert!(lines.len() > 50, "{}", lines.len());
+    for line in &lines {
+        let out = host
+            .call("cloudtrail.audit", (1_764_230_104, 0), line)
+            .expect("call")
+            .expect("pass-through mode never drops");
+        let out: Value = serde_json::from_slice(&out).expect("the filter returns a JSON object");
+        let mut outcome = component
+            .process(vec![Input {
+                data: line.clone(),
+                source_hint: None,
+                tag: None,
+            }])
+            .expect("component")
+            .remove(0);
+        // The module carries the correlation findings a record's event time completed on that record.
+        if let Ok(events) = &mut outcome {
+            events.extend(component.drain().expect("drain"));
+        }
+        let expected: Value =
+            serde_json::from_str(&enrichment_json::enrichment(&outcome, None)).expect("json");
+        assert_eq!(
+            out[enrichment_json::KEY],
+            expected,
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+        if outcome.is_ok() {
+            // The record itself is kept: every original key is still there.
+            let original: Value = serde_json::from_slice(line).expect("json");
+            if let Some(map) = original.as_object() {
+                for (k, v) in map {
+                    assert_eq!(&out[k], v);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn alerts_mode_drops_records_without_an_alert() {
+    let mut host = module()
+        .instantiate("blindspot_filter_alerts", None)
+        .expect("instance");
+    let (mut kept, mut dropped) = (0, 0);
+    for line in testdata_lines() {
+        match host.call("cloudtrail.audit", (0, 0), &line).expect("call") {
+            Some(out) => {
+                let out: Value = serde_json::from_slice(&out).expect("json");
+                assert_eq!(out[enrichment_json::KEY]["alert"], true);
+                kept += 1;
+            }
+            None => dropped += 1,
+        }
+    }
+    assert!(kept > 20 && dropped > 20, "kept {kept}, dropped {dropped}");
+}
+
+/// A fresh instance (the configuration is read on the first call) with `dir` preopened.
+fn filter_with_config(dir: &std::path::Path, record: &str) -> Value {
+    let mut host = module()
+        .instantiate("blindspot_filter", Some(dir))
+        .expect("instance");
+    let out = host
+        .call("cloudtrail", (0, 0), record.as_bytes())
+        .expect("call")
+        .expect("kept");
+    serde_json::from_slice(&out).expect("json")
+}
+
+#[test]
+fn configuration_comes_from_the_preopened_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = std::fs::read_to_string(common::testdata("aws/cloudtrail_audit_logging.ndjson"))
+        .expect("testdata");
+    let stop_logging = record
+        .lines()
+        .find(|l| l.contains("\"eventName\":\"StopLogging\"") && !l.contains("errorCode"))
+        .expect("a StopLogging record");
+
+    std::fs::write(
+        dir.path().join("blindspot.json"),
+        r#"{"rules":{"aws.cloudtrail.stop_logging":{"enabled":false}}}"#,
+    )
+    .expect("write");
+    let out = filter_with_config(dir.path(), stop_logging);
+    assert_eq!(out["blindspot"]["alert"], false, "{out}");
+    assert!(out["blindspot"].get("config_error").is_none());
+
+    std::fs::write(
+        dir.path().join("blindspot.json"),
+        r#"{"rules":{"nope":{}}}"#,
+    )
+    .expect("write");
+    let out = filter_with_config(dir.path(), stop_logging);
+    let error = out["blindspot"]["config_error"].as_str().expect("reported");
+    assert!(error.contains("rules.nope"), "{error}");
+    assert_eq!(out["blindspot"]["alert"], true, "defaults stay in force");
+}
+
+#[test]
+fn memory_does_not_grow_over_100k_calls() {
+    let mut host = module()
+        .instantiate("blindspot_filter", None)
+        .expect("instance");
+    let lines = testdata_lines();
+    for line in lines.iter().cycle().take(2_000) {
+        host.call("t", (0, 0), line).expect("call");
+    }
+    let warm = host.memory_size();
+    for line in lines.iter().cycle().take(100_000) {
+        host.call("t", (0, 0), line).expect("call");
+    }
+    assert_eq!(host.memory_size(), warm, "linear memory grew after warm-up");
+}

@@ -1,0 +1,20 @@
+//! The integration tests, one module per area, linked into one test binary (each binary links wasmtime
+//! and arrow; one link instead of thirteen). `common` and `rows` are shared helpers; fixtures live in
+//! `tests/fixtures/`.
+
+mod common;
+mod rows;
+
+mod adversarial;
+mod component_contract;
+mod config_files;
+mod determinism;
+mod filter_cli;
+mod fluent_bit_filter;
+mod isolation;
+mod lake_outputs;
+mod parallel_replay;
+mod replay_testdata;
+mod report_html;
+mod resume;
+mod state_cap;
