@@ -1,12 +1,14 @@
 //! `blindspot filter`: NDJSON on stdin → enriched NDJSON on stdout, for `exec`-style pipeline stages
 //! (Fluentd `exec_filter`, Vector `exec`, shell pipelines). Each input line comes out as one line: the
 //! record with the `blindspot` key spliced in (the same bytes the Fluent Bit module returns), or, for
-//! a line that is not a JSON object, `{"blindspot": {... "error": ...}, "raw": "<line>"}`.
+//! a line that is not a JSON object, `{"blindspot": {... "error": ...}, "raw": "<line>"}`. By default
+//! only lines with findings gain the key; the others are written unchanged (`--enrich`,
+//! `output.enrich`).
 
 use std::io::{BufRead, Write};
 
 use anyhow::Result;
-use blindspot_plugin::enrichment_json;
+use blindspot_plugin::enrichment_json::{self, Enrich};
 use blindspot_plugin::model::EventOutcome;
 
 use crate::detector::{Detector, Input};
@@ -17,6 +19,38 @@ pub struct FilterOptions {
     pub batch_size: usize,
     /// Drop lines without an alert.
     pub alerts_only: bool,
+    pub enrich: Enrich,
+}
+
+/// `--enrich`: which lines gain the `blindspot` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnrichArg {
+    /// Lines with findings (or that could not be read); the rest are written unchanged.
+    Findings,
+    /// Every line, with its normalised fields.
+    All,
+}
+
+impl From<EnrichArg> for Enrich {
+    fn from(arg: EnrichArg) -> Enrich {
+        match arg {
+            EnrichArg::Findings => Enrich::Findings,
+            EnrichArg::All => Enrich::All,
+        }
+    }
+}
+
+/// The mode in force: `--enrich` when given, else the configuration document's `output.enrich`.
+pub fn enrich_mode(flag: Option<EnrichArg>, config: Option<&str>) -> Result<Enrich> {
+    if let Some(flag) = flag {
+        return Ok(flag.into());
+    }
+    let Some(config) = config else {
+        return Ok(Enrich::default());
+    };
+    Ok(blindspot_plugin::config::Config::parse(config)?
+        .output
+        .enrich)
 }
 
 /// What a filter run saw.
@@ -96,7 +130,12 @@ fn write_batch(
             counts.dropped += 1;
             continue;
         }
-        output.write_all(&enrichment_json::render(line, outcome, None))?;
+        output.write_all(&enrichment_json::render(
+            options.enrich,
+            line,
+            outcome,
+            None,
+        ))?;
         output.write_all(b"\n")?;
         counts.written += 1;
     }
@@ -117,7 +156,12 @@ fn write_correlation_events(
             counts.dropped += 1;
             continue;
         }
-        output.write_all(&enrichment_json::render(b"{}", &outcome, None))?;
+        output.write_all(&enrichment_json::render(
+            options.enrich,
+            b"{}",
+            &outcome,
+            None,
+        ))?;
         output.write_all(b"\n")?;
         counts.written += 1;
     }

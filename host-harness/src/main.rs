@@ -119,6 +119,11 @@ enum Command {
         /// Lines handed to the plugin per call when not line-buffered.
         #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
         batch_size: u32,
+        /// Which lines gain the `blindspot` key: those with findings (the rest are written
+        /// unchanged) or all, with their normalised fields. Default: the configuration's
+        /// `output.enrich`, else `findings`.
+        #[arg(long, value_enum)]
+        enrich: Option<filter::EnrichArg>,
         #[command(flatten)]
         plugin: PluginArgs,
     },
@@ -312,6 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             line_buffered,
             alerts_only,
             batch_size,
+            enrich,
             plugin,
         } => {
             let mut detector = load_detector(&plugin)?;
@@ -319,6 +325,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 line_buffered,
                 batch_size: batch_size as usize,
                 alerts_only,
+                enrich: filter::enrich_mode(enrich, read_config(&plugin)?.as_deref())?,
             };
             let stdin = std::io::stdin();
             let stdout = std::io::stdout();

@@ -65,6 +65,8 @@ struct Document {
     correlation: CorrelationDocument,
     #[serde(default)]
     network: NetworkDocument,
+    #[serde(default)]
+    output: crate::enrichment_json::OutputSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -271,6 +273,8 @@ pub struct Config {
     pub correlation: CorrelationSettings,
     /// Collectors and windows of the flow-log rules.
     pub network: NetworkSettings,
+    /// What NDJSON filters write (the Fluent Bit module, `blindspot filter`).
+    pub output: crate::enrichment_json::OutputSettings,
 }
 
 /// The configuration document's JSON Schema (draft 2020-12), from the same types `configure` parses.
@@ -357,6 +361,7 @@ impl Config {
             break_glass_principals,
             correlation,
             network,
+            output: document.output,
         })
     }
 
