@@ -9,6 +9,7 @@ pub mod expect;
 pub mod fanout;
 pub mod filter;
 pub mod fluent_bit_host;
+pub mod fluent_bit_proxy;
 pub mod input;
 pub mod interrupt;
 pub mod lake;
