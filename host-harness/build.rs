@@ -1,6 +1,10 @@
 //! Builds the plugin twice so that building the harness is the only step a user takes: as a component
 //! (`wasm32-wasip2`, the WIT contract) and as a core module for Fluent Bit's wasm filter
 //! (`wasm32-wasip1`). The plugin gets its own target directory: the outer cargo holds the lock on ours.
+//! Both are built with the workspace's `wasm-release` profile (no debug info, LTO): the Fluent Bit
+//! module is loaded into someone else's process, which reads and prepares every byte of it.
+//! `blindspot bench`'s baseline, a filter module that returns records unchanged
+//! (`tests/fixtures/passthrough-filter`), is built the same way.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -9,6 +13,9 @@ use std::process::Command;
 const COMPONENT_TARGET: &str = "wasm32-wasip2";
 const FLUENT_BIT_TARGET: &str = "wasm32-wasip1";
 const TARGETS: [&str; 2] = [COMPONENT_TARGET, FLUENT_BIT_TARGET];
+/// The cargo profile of every wasm artifact (root Cargo.toml); also the directory cargo puts them in.
+const PROFILE: &str = "wasm-release";
+const PASSTHROUGH: &str = "host-harness/tests/fixtures/passthrough-filter";
 
 fn main() {
     if env::var_os("CARGO_FEATURE_RUNTIME").is_none() {
@@ -22,6 +29,8 @@ fn main() {
     for path in [
         "plugin/src",
         "plugin/Cargo.toml",
+        "Cargo.toml",
+        PASSTHROUGH,
         "wit",
         "Cargo.lock",
         ".cargo/config.toml",
@@ -35,21 +44,42 @@ fn main() {
     let target_dir = env::var_os("BLINDSPOT_PLUGIN_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("target").join("plugin-wasm"));
+    let mut command = cargo_build(&workspace, &target_dir);
+    command
+        .args(["--package", "blindspot-plugin", "--lib"])
+        .args(["--target", COMPONENT_TARGET, "--target", FLUENT_BIT_TARGET]);
+    run(command, &format!("the plugin for {TARGETS:?}"));
+    for (target, var) in [
+        (COMPONENT_TARGET, "BLINDSPOT_PLUGIN_WASM"),
+        (FLUENT_BIT_TARGET, "BLINDSPOT_FLUENT_BIT_WASM"),
+    ] {
+        export_path(&target_dir, target, "blindspot_plugin.wasm", var);
+    }
+
+    let mut command = cargo_build(&workspace, &target_dir);
+    command
+        .arg("--manifest-path")
+        .arg(workspace.join(PASSTHROUGH).join("Cargo.toml"))
+        .args(["--target", FLUENT_BIT_TARGET]);
+    run(command, "the passthrough filter module");
+    export_path(
+        &target_dir,
+        FLUENT_BIT_TARGET,
+        "blindspot_passthrough_filter.wasm",
+        "BLINDSPOT_PASSTHROUGH_WASM",
+    );
+}
+
+/// `cargo build` of a wasm artifact. It runs in the workspace so that `.cargo/config.toml` (the
+/// Fluent Bit module's `malloc`/`free` exports) applies.
+fn cargo_build(workspace: &Path, target_dir: &Path) -> Command {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .current_dir(&workspace)
-        .args([
-            "build",
-            "--package",
-            "blindspot-plugin",
-            "--lib",
-            "--release",
-            "--locked",
-        ])
-        .args(["--target", COMPONENT_TARGET, "--target", FLUENT_BIT_TARGET])
+        .current_dir(workspace)
+        .args(["build", "--profile", PROFILE, "--locked"])
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(target_dir);
     // The outer build's flags and wrappers (clippy-driver, coverage, host RUSTFLAGS) are for the host
     // target; the plugin is built plainly.
     for var in [
@@ -63,23 +93,26 @@ fn main() {
     ] {
         command.env_remove(var);
     }
+    command
+}
+
+fn run(mut command: Command, what: &str) {
     let status = command
         .status()
-        .unwrap_or_else(|e| panic!("could not run cargo to build the plugin: {e}"));
+        .unwrap_or_else(|e| panic!("could not run cargo to build {what}: {e}"));
     if !status.success() {
-        panic!("building the plugin for {TARGETS:?} failed (see the cargo output above)");
+        panic!("building {what} failed (see the cargo output above)");
     }
-    for (target, var) in [
-        (COMPONENT_TARGET, "BLINDSPOT_PLUGIN_WASM"),
-        (FLUENT_BIT_TARGET, "BLINDSPOT_FLUENT_BIT_WASM"),
-    ] {
-        let wasm = target_dir
-            .join(target)
-            .join("release")
-            .join("blindspot_plugin.wasm");
-        assert!(wasm.exists(), "plugin build produced no {}", wasm.display());
-        println!("cargo:rustc-env={var}={}", wasm.display());
-    }
+}
+
+fn export_path(target_dir: &Path, target: &str, file: &str, var: &str) {
+    let wasm = target_dir.join(target).join(PROFILE).join(file);
+    assert!(
+        wasm.exists(),
+        "the wasm build produced no {}",
+        wasm.display()
+    );
+    println!("cargo:rustc-env={var}={}", wasm.display());
 }
 
 /// Fail early and clearly when a target's standard library is missing.

@@ -4,7 +4,9 @@
 //! valid until the next call. The engine (and its correlation state) lives as long as the instance.
 //!
 //! Two entry points, chosen with the filter's `Function_Name`:
-//! - `blindspot_filter`: every record passes, enriched;
+//! - `blindspot_filter`: every record passes; by default (`output.enrich = "findings"`) only records
+//!   with findings gain the enrichment and the rest come back byte for byte unchanged, with
+//!   `"all"` every record gains its normalised fields;
 //! - `blindspot_filter_alerts`: only records with an alert pass; the rest are dropped (empty string).
 //!
 //! Configuration: `blindspot.json` in the first WASI-preopened directory that has one (Fluent Bit's
@@ -31,7 +33,7 @@ thread_local! {
     static FILTER: RefCell<Option<Filter>> = const { RefCell::new(None) };
 }
 
-/// Every record passes, enriched.
+/// Every record passes; enriched as `output.enrich` says.
 ///
 /// # Safety
 /// Fluent Bit passes pointers to `tag_len` and `record_len` readable bytes in this module's memory.
@@ -93,11 +95,18 @@ unsafe fn filter(
         if let Ok(events) = &mut outcome {
             events.extend(filter.engine.drain());
         }
+        // The buffer is reused: its capacity settles at the largest record seen, so steady state
+        // allocates nothing for the output.
         filter.output.clear();
         if !alerts_only || enrichment_json::is_alert(&outcome) {
-            filter.output =
-                enrichment_json::render(record, &outcome, filter.config_error.as_deref());
             // Fluent Bit reads up to the first NUL; JSON text never contains a raw NUL byte.
+            enrichment_json::render_into(
+                &mut filter.output,
+                filter.engine.config().output.enrich,
+                record,
+                &outcome,
+                filter.config_error.as_deref(),
+            );
         }
         filter.output.push(0);
         filter.output.as_ptr()

@@ -1,14 +1,16 @@
 //! `blindspot filter`: NDJSON on stdin → enriched NDJSON on stdout, for `exec`-style pipeline stages
 //! (Fluentd `exec_filter`, Vector `exec`, shell pipelines). Each input line comes out as one line: the
 //! record with the `blindspot` key spliced in (the same bytes the Fluent Bit module returns), or, for
-//! a line that is not a JSON object, `{"blindspot": {... "error": ...}, "raw": "<line>"}`.
+//! a line that is not a JSON object, `{"blindspot": {... "error": ...}, "raw": "<line>"}`. By default
+//! only lines with findings gain the key; the others are written unchanged (`--enrich`,
+//! `output.enrich`).
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
 use blindspot_host::runtime::detector::{Detector, Input};
-use blindspot_plugin::enrichment_json;
+use blindspot_plugin::enrichment_json::{self, Enrich};
 use blindspot_plugin::model::EventOutcome;
 
 use crate::plugin::PluginArgs;
@@ -24,6 +26,11 @@ pub struct FilterArgs {
     /// Lines handed to the plugin per call when not line-buffered.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
     batch_size: u32,
+    /// Which lines gain the `blindspot` key: those with findings (the rest are written unchanged)
+    /// or all, with their normalised fields. Default: the configuration's `output.enrich`, else
+    /// `findings`.
+    #[arg(long, value_enum)]
+    enrich: Option<EnrichArg>,
     #[command(flatten)]
     plugin: PluginArgs,
 }
@@ -34,6 +41,7 @@ pub fn run(args: FilterArgs) -> Result<ExitCode> {
         line_buffered: args.line_buffered,
         batch_size: args.batch_size as usize,
         alerts_only: args.alerts_only,
+        enrich: enrich_mode(args.enrich, args.plugin.read_config()?.as_deref())?,
     };
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
@@ -58,6 +66,38 @@ struct FilterOptions {
     batch_size: usize,
     /// Drop lines without an alert.
     alerts_only: bool,
+    enrich: Enrich,
+}
+
+/// `--enrich`: which lines gain the `blindspot` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EnrichArg {
+    /// Lines with findings (or that could not be read); the rest are written unchanged.
+    Findings,
+    /// Every line, with its normalised fields.
+    All,
+}
+
+impl From<EnrichArg> for Enrich {
+    fn from(arg: EnrichArg) -> Enrich {
+        match arg {
+            EnrichArg::Findings => Enrich::Findings,
+            EnrichArg::All => Enrich::All,
+        }
+    }
+}
+
+/// The mode in force: `--enrich` when given, else the configuration document's `output.enrich`.
+fn enrich_mode(flag: Option<EnrichArg>, config: Option<&str>) -> Result<Enrich> {
+    if let Some(flag) = flag {
+        return Ok(flag.into());
+    }
+    let Some(config) = config else {
+        return Ok(Enrich::default());
+    };
+    Ok(blindspot_plugin::config::Config::parse(config)?
+        .output
+        .enrich)
 }
 
 /// What a filter run saw.
@@ -136,7 +176,12 @@ fn write_batch(
             counts.dropped += 1;
             continue;
         }
-        output.write_all(&enrichment_json::render(line, outcome, None))?;
+        output.write_all(&enrichment_json::render(
+            options.enrich,
+            line,
+            outcome,
+            None,
+        ))?;
         output.write_all(b"\n")?;
     }
     let drained = detector.drain()?;
@@ -156,7 +201,12 @@ fn write_correlation_events(
             counts.dropped += 1;
             continue;
         }
-        output.write_all(&enrichment_json::render(b"{}", &outcome, None))?;
+        output.write_all(&enrichment_json::render(
+            options.enrich,
+            b"{}",
+            &outcome,
+            None,
+        ))?;
         output.write_all(b"\n")?;
     }
     Ok(())

@@ -245,6 +245,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
         }
     }
     report.ratios = ratios;
+    super::fluent_bit_proxy::measure(&lines, rounds, &mut report)?;
     Ok(report)
 }
 

@@ -3,4 +3,6 @@
 
 #[cfg(feature = "runtime")]
 pub mod bench;
+#[cfg(feature = "runtime")]
+pub mod fluent_bit_proxy;
 pub mod synth;

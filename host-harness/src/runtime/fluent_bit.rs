@@ -36,8 +36,12 @@ pub struct FluentBitModule {
 
 impl FluentBitModule {
     pub fn bundled() -> Result<FluentBitModule> {
-        let engine = Engine::default();
-        let module = Module::new(&engine, BUNDLED_MODULE)
+        FluentBitModule::compile(Engine::default(), BUNDLED_MODULE)
+    }
+
+    /// `wasm` compiled for `engine` (the bench runs modules in wasmtime's Pulley interpreter).
+    pub fn compile(engine: Engine, wasm: &[u8]) -> Result<FluentBitModule> {
+        let module = Module::new(&engine, wasm)
             .map_err(anyhow::Error::from)
             .context("compiling the Fluent Bit filter module")?;
         Ok(FluentBitModule { engine, module })

@@ -6,7 +6,7 @@ use crate::common;
 use blindspot_host::replay::input;
 use blindspot_host::runtime::detector::{Detector, Input};
 use blindspot_host::runtime::fluent_bit::FluentBitModule;
-use blindspot_plugin::enrichment_json;
+use blindspot_plugin::enrichment_json::{self, Enrich};
 use serde_json::Value;
 
 fn module() -> FluentBitModule {
@@ -56,6 +56,98 @@ fn exports_the_filter_calling_convention() {
     }
 }
 
+/// The testdata through the module and through the component: the module's output must be what the
+/// component's outcome renders to in `enrich` mode, byte for byte. Returns (records passed unchanged,
+/// records enriched).
+fn compare_with_component(config_dir: Option<&std::path::Path>, enrich: Enrich) -> (usize, usize) {
+    let mut host = module()
+        .instantiate("blindspot_filter", config_dir)
+        .expect("instance");
+    let mut component = common::plugin().instantiate().expect("component");
+    let lines = testdata_lines();
+    assert!(lines.len() > 50, "{}", lines.len());
+    let (mut unchanged, mut enriched) = (0, 0);
+    for line in &lines {
+        let out = host
+            .call("cloudtrail.audit", (1_764_230_104, 0), line)
+            .expect("call")
+            .expect("pass-through mode never drops");
+        let mut outcome = component
+            .process(vec![Input {
+                data: line.clone(),
+                source_hint: None,
+                tag: None,
+            }])
+            .expect("component")
+            .remove(0);
+        if let Ok(events) = &mut outcome {
+            events.extend(component.drain().expect("drain"));
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&enrichment_json::render(enrich, line, &outcome, None)),
+        );
+        if &out == line {
+            unchanged += 1;
+        } else {
+            enriched += 1;
+        }
+    }
+    (unchanged, enriched)
+}
+
+#[test]
+fn by_default_records_without_findings_pass_byte_for_byte() {
+    let (unchanged, enriched) = compare_with_component(None, Enrich::Findings);
+    assert!(unchanged > 100 && enriched > 50, "{unchanged} / {enriched}");
+
+    // A benign CloudTrail record (a read-only call, as CloudTrail records it: AWS CloudTrail User
+    // Guide, "CloudTrail record contents") and an attack one (the trail deleted).
+    let lines = std::fs::read_to_string(common::testdata("aws/cloudtrail_audit_logging.ndjson"))
+        .expect("testdata");
+    let benign = lines
+        .lines()
+        .find(|l| l.contains("\"eventName\":\"DescribeTrails\""))
+        .expect("a DescribeTrails record");
+    let attack = lines
+        .lines()
+        .find(|l| l.contains("\"eventName\":\"DeleteTrail\"") && !l.contains("errorCode"))
+        .expect("a DeleteTrail record");
+    let mut host = module()
+        .instantiate("blindspot_filter", None)
+        .expect("instance");
+    let out = host
+        .call("cloudtrail", (0, 0), benign.as_bytes())
+        .expect("call")
+        .expect("kept");
+    assert_eq!(String::from_utf8_lossy(&out), benign);
+    let out = host
+        .call("cloudtrail", (0, 0), attack.as_bytes())
+        .expect("call")
+        .expect("kept");
+    let out: Value = serde_json::from_slice(&out).expect("json");
+    let event = &out["blindspot"]["events"][0];
+    assert_eq!(out["blindspot"]["alert"], true);
+    assert_eq!(
+        event["findings"][0]["rule_id"],
+        "aws.cloudtrail.delete_trail"
+    );
+    assert_eq!(event["fields"]["action"], "DeleteTrail");
+    assert_eq!(out["eventName"], "DeleteTrail", "the record is kept");
+}
+
+#[test]
+fn enrich_all_restores_every_records_enrichment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("blindspot.json"),
+        r#"{"output":{"enrich":"all"}}"#,
+    )
+    .expect("write");
+    let (unchanged, _) = compare_with_component(Some(dir.path()), Enrich::All);
+    assert_eq!(unchanged, 0, "every record gains the enrichment");
+}
+
 #[test]
 fn same_findings_as_the_component_event_by_event() {
     let mut host = module()
@@ -82,8 +174,16 @@ fn same_findings_as_the_component_event_by_event() {
         if let Ok(events) = &mut outcome {
             events.extend(component.drain().expect("drain"));
         }
-        let expected: Value =
-            serde_json::from_str(&enrichment_json::enrichment(&outcome, None)).expect("json");
+        if enrichment_json::passes_unchanged(Enrich::Findings, line, &outcome, None) {
+            assert!(out.get(enrichment_json::KEY).is_none());
+            continue;
+        }
+        let expected: Value = serde_json::from_str(&enrichment_json::enrichment(
+            Enrich::Findings,
+            &outcome,
+            None,
+        ))
+        .expect("json");
         assert_eq!(
             out[enrichment_json::KEY],
             expected,

@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod correlation;
 pub mod network;
+pub mod output;
 pub mod tickets;
 pub mod windows;
 
@@ -68,6 +69,8 @@ struct Document {
     correlation: CorrelationDocument,
     #[serde(default)]
     network: NetworkDocument,
+    #[serde(default)]
+    output: output::OutputSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,6 +277,8 @@ pub struct Config {
     pub correlation: CorrelationSettings,
     /// Collectors and windows of the flow-log rules.
     pub network: NetworkSettings,
+    /// What NDJSON filters write (the Fluent Bit module, `blindspot filter`).
+    pub output: output::OutputSettings,
     /// Rule ids and patterns the document names, checked against the catalogue by the engine.
     references: Vec<RuleReference>,
 }
@@ -371,6 +376,7 @@ impl Config {
             correlation,
             network,
             references,
+            output: document.output,
         })
     }
 
