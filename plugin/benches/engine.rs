@@ -14,12 +14,12 @@ macro_rules! templates {
     ($name:literal) => {
         (
             include_str!(concat!(
-                "../../host-harness/src/synth/templates/",
+                "../../host-harness/src/dev/synth/templates/",
                 $name,
                 ".benign.ndjson"
             )),
             include_str!(concat!(
-                "../../host-harness/src/synth/templates/",
+                "../../host-harness/src/dev/synth/templates/",
                 $name,
                 ".attack.ndjson"
             )),

@@ -7,7 +7,7 @@
 //! stream by 43 % for nothing a detection needed.
 
 pub use crate::config::output::{Enrich, OutputSettings};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::model::{EnrichedEvent, EventOutcome, ParseError, Severity};
 
