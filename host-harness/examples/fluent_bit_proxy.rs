@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use blindspot_host::runtime::fluent_bit::{BUNDLED_MODULE, FluentBitModule};
 use blindspot_host::dev::fluent_bit_proxy::{self, PASSTHROUGH_MODULE};
+use blindspot_host::runtime::fluent_bit::{BUNDLED_MODULE, FluentBitModule};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);

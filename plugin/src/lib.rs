@@ -1,12 +1,12 @@
-//! blindspot's detection engine. Three layers, kept apart:
+//! blindspot's detection engine. Its layers import one way, each only from those before it:
+//! - `model` and `sources::json`: the engine's own types and borrowed JSON access;
 //! - `sources`: recognise and parse each log source (one module per source) and its envelopes;
-//! - `rules`: detections, one module per family of monitoring-evasion behaviour;
-//! - `enrich` (with `config`): turn detections into findings with context, suppression and response.
-//!
-//! `engine::Engine` drives them. Built for wasm32-wasip2, the `component` module exports the engine
-//! through the WIT contract in `wit/blindspot.wit`; built for wasm32-wasip1, `fluent_bit` exports
-//! Fluent Bit's filter calling convention; natively the library serves tests, benchmarks and the
-//! harness's native engine.
+//! - `config`: the configuration document, validated;
+//! - `rules`: detections, one `declare!` entry each, grouped by family, cloud and service;
+//! - `enrich`: detections → findings with context, suppression and response;
+//! - `correlation`: findings that several events together prove, on event time;
+//! - `engine`: drives them per input; `component`, `fluent_bit` and `enrichment_json` export it.
+//! `sigma` (user rules in Sigma) reads only `model` and `sources`.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cases;

@@ -51,10 +51,16 @@ impl Writer<'_> {
         match item {
             Item::Event { line, raw, event } => {
                 self.summary.events += 1;
-                if let (Some(key), Some(expectations)) =
-                    (&file.expect_key, self.expectations.as_deref_mut())
-                {
-                    expectations.record_event(key, line, event.envelope_index, findings_of(&event));
+                if let Some(expectations) = self.expectations.as_deref_mut() {
+                    match &file.expect_key {
+                        Some(key) => expectations.record_event(
+                            key,
+                            line,
+                            event.envelope_index,
+                            findings_of(&event),
+                        ),
+                        None => expectations.unexpected_stream(),
+                    }
                 }
                 self.write_row(Row::event(file.name.clone(), line, raw, event))
             }

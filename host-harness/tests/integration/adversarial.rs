@@ -242,7 +242,8 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The StopLogging record grown to exactly `size` bytes by a `responseElements` padding string.
 fn grown(size: usize) -> String {
-    let mut event = stop_logging();
+    // A successful StopLogging: the replay below counts alerts, and a failed call never alerts alone.
+    let mut event = recorded("aws/cloudtrail_audit_logging.ndjson", 30);
     event.insert(
         "responseElements".into(),
         serde_json::json!({"padding": ""}),

@@ -38,20 +38,32 @@ fn one_enriched_object_per_input_line() {
             assert_eq!(out["eventID"], input["eventID"], "order and record kept");
             assert!(out["blindspot"]["events"].is_array());
         }
-        // The stream holds two principals' runs of monitoring-evasion moves: one escalation each.
-        let principals: Vec<&str> = correlations
+        // One principal's run of monitoring-evasion changes escalates; another principal's run of
+        // denied attempts escalates on its own.
+        let escalations: Vec<(&str, &str)> = correlations
             .iter()
             .map(|c| {
                 let event = &c["blindspot"]["events"][0];
-                assert_eq!(
-                    event["findings"][0]["rule_id"], "sequence.monitoring_evasion",
-                    "{c}"
-                );
-                event["fields"]["principal"].as_str().unwrap_or("")
+                (
+                    event["findings"][0]["rule_id"].as_str().unwrap_or(""),
+                    event["fields"]["principal"].as_str().unwrap_or(""),
+                )
             })
             .collect();
-        assert_eq!(principals.len(), 2, "{args:?}: {principals:?}");
-        assert!(principals.iter().all(|p| p.contains(":assumed-role/")));
+        assert_eq!(
+            escalations,
+            [
+                (
+                    "sequence.denied_evasion_attempts",
+                    "arn:aws:sts::111122223333:assumed-role/ci-deployer/dev-sync-4821"
+                ),
+                (
+                    "sequence.monitoring_evasion",
+                    "arn:aws:sts::111122223333:assumed-role/platform-admin/dev-sync-4821-b"
+                ),
+            ],
+            "{args:?}"
+        );
         let alerts = lines
             .iter()
             .filter(|l| l["blindspot"]["alert"] == true)

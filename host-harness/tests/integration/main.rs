@@ -17,4 +17,5 @@ mod parallel_replay;
 mod replay_testdata;
 mod report_html;
 mod resume;
+mod rule_cases;
 mod state_cap;
