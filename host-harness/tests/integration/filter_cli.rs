@@ -40,7 +40,7 @@ fn one_enriched_object_per_input_line() {
         }
         // One principal's run of monitoring-evasion changes escalates; another principal's run of
         // denied attempts escalates on its own.
-        let escalations: Vec<(&str, &str)> = correlations
+        let mut escalations: Vec<(&str, &str)> = correlations
             .iter()
             .map(|c| {
                 let event = &c["blindspot"]["events"][0];
@@ -50,6 +50,7 @@ fn one_enriched_object_per_input_line() {
                 )
             })
             .collect();
+        escalations.sort_unstable();
         assert_eq!(
             escalations,
             [
