@@ -100,14 +100,31 @@ pub struct UnitError {
 
 /// Open a file, decompressing gzip when its first bytes say so.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let mut file =
+    let file =
         BufReader::new(File::open(path).with_context(|| format!("opening {}", path.display()))?);
-    let magic = file.fill_buf()?;
+    Ok(decompressing(file)?)
+}
+
+fn decompressing(
+    mut reader: impl BufRead + Send + 'static,
+) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let magic = reader.fill_buf()?;
     if magic.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(file))))
+        Ok(Box::new(BufReader::new(MultiGzDecoder::new(reader))))
     } else {
-        Ok(Box::new(file))
+        Ok(Box::new(reader))
     }
+}
+
+/// [`read_units`] over a file's content already in memory (an object store read by an engine such as
+/// Spark); `path` chooses the framing as it does for a file on disk.
+pub fn read_units_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    emit: &mut dyn FnMut(Unit) -> Result<()>,
+) -> Result<()> {
+    let reader = decompressing(std::io::Cursor::new(bytes))?;
+    read_units_from(path, reader, emit)
 }
 
 /// Calls `emit` for every unit of the file, in order. Read errors in the middle of a file (a corrupt
@@ -125,6 +142,14 @@ pub fn read_units(path: &Path, emit: &mut dyn FnMut(Unit) -> Result<()>) -> Resu
             });
         }
     };
+    read_units_from(path, reader, emit)
+}
+
+fn read_units_from(
+    path: &Path,
+    reader: Box<dyn BufRead + Send>,
+    emit: &mut dyn FnMut(Unit) -> Result<()>,
+) -> Result<()> {
     match Framing::for_path(path) {
         Framing::Lines => read_lines(reader, emit),
         Framing::Document => read_document(reader, emit),
