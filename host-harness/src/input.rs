@@ -385,6 +385,27 @@ mod tests {
     }
 
     #[test]
+    fn contents_in_memory_are_framed_like_the_file() {
+        let document = b"{\"Records\":[\n{\"a\":1}]}\n{\"x\":2}".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"{\"a\":1}\n\n{\"b\":2}\n").expect("gz");
+        let lines = gz.finish().expect("gz");
+        for (name, content) in [("r.json", document), ("x.ndjson.gz", lines)] {
+            let mut from_bytes = Vec::new();
+            read_units_from_bytes(Path::new(name), content.clone(), &mut |u| {
+                from_bytes.push((u.line, u.data.map_err(|e| e.reason)));
+                Ok(())
+            })
+            .expect("read");
+            let from_file: Vec<_> = units(name, &content)
+                .into_iter()
+                .map(|(line, data)| (line, data.map(String::into_bytes)))
+                .collect();
+            assert_eq!(from_bytes, from_file, "{name}");
+        }
+    }
+
+    #[test]
     fn only_event_files_are_discovered() {
         for (name, expected) in [
             ("a.ndjson", true),

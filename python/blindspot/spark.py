@@ -29,6 +29,21 @@ def _spark_schema(schema: pa.Schema):
     return from_arrow_schema(schema)
 
 
+def _microseconds(t: pa.DataType) -> pa.DataType:
+    """Spark holds timestamps in microseconds: OCSF's millisecond `time_dt` is widened to that."""
+    if pa.types.is_timestamp(t):
+        return pa.timestamp("us", tz=t.tz)
+    if pa.types.is_struct(t):
+        return pa.struct([f.with_type(_microseconds(f.type)) for f in t])
+    if pa.types.is_list(t):
+        return pa.list_(t.value_field.with_type(_microseconds(t.value_type)))
+    return t
+
+
+def _for_spark(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f.with_type(_microseconds(f.type)) for f in schema], metadata=schema.metadata)
+
+
 def read_events(spark, path, only_event_files: bool = True):
     """A DataFrame of ``file``, ``line``, ``value`` (binary), ``error``: the units of every file
     under ``path`` (a path, a glob or a list of them), framed as ``blindspot replay`` frames them.
@@ -104,18 +119,21 @@ def _run(df, column, config, correlate_by, order_by, partitions, batch_size, ocs
     order = (["event_time"] if order_by == "event_time" else []) + position
     keyed = keyed.sortWithinPartitions(STREAM_COLUMN, *order)
 
-    out_schema = blindspot.ocsf_schema() if ocsf else blindspot.table_schema()
+    out_schema = _for_spark(blindspot.ocsf_schema() if ocsf else blindspot.table_schema())
 
     def enrich_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         engine = blindspot.Engine(document, batch_size)
         run = engine.ocsf if ocsf else engine.enrich
+        def spark_types(out: pa.RecordBatch) -> pa.RecordBatch:
+            return out if out.schema.equals(out_schema) else out.cast(out_schema)
+
         for batch in batches:
             out = run(batch, stream_column=STREAM_COLUMN)
             if out.num_rows:
-                yield out
+                yield spark_types(out)
         last = engine.flush(ocsf)
         if last.num_rows:
-            yield last
+            yield spark_types(last)
 
     return keyed.mapInArrow(enrich_partition, _spark_schema(out_schema))
 

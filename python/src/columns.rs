@@ -54,7 +54,9 @@ impl InputColumns {
                 .transpose()
         };
         let int = |name: &Option<String>| -> Result<Option<Int64Array>, Error> {
-            optional(batch, name).map(|(n, c)| as_int64(n, c)).transpose()
+            optional(batch, name)
+                .map(|(n, c)| as_int64(n, c))
+                .transpose()
         };
         Ok(InputColumns {
             value,

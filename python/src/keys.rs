@@ -110,7 +110,9 @@ fn events_of(text: &str) -> (Vec<Found>, bool) {
             found.push(Found {
                 index: position.index,
                 own: position.raw.map(str::to_owned),
-                account: fields.account.or_else(|| position.account.map(str::to_owned)),
+                account: fields
+                    .account
+                    .or_else(|| position.account.map(str::to_owned)),
                 principal: fields.principal,
                 time: fields.event_time,
             });

@@ -35,8 +35,9 @@ fn frame(
     content_column: &str,
     only_event_files: bool,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let framed =
-        py.detach(|| framing::frame_contents(&batch.0, path_column, content_column, only_event_files))?;
+    let framed = py.detach(|| {
+        framing::frame_contents(&batch.0, path_column, content_column, only_event_files)
+    })?;
     Ok(PyArrowType(framed))
 }
 

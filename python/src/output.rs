@@ -4,8 +4,8 @@
 
 use arrow::json::ReaderBuilder;
 use arrow::record_batch::RecordBatch;
-use blindspot_host::{ocsf, parquet_out};
 use blindspot_host::parquet_out::Row;
+use blindspot_host::{ocsf, parquet_out};
 
 use crate::error::Error;
 

@@ -127,10 +127,12 @@ impl Stream {
                         .take()
                         .unwrap_or_else(|| String::from_utf8_lossy(data).into_owned());
                     // A record split from its envelope before partitioning is its own unit here;
-                    // its index in the envelope travels in the record column.
-                    let input_record = at.record.map_or(event.envelope_index, |r| {
-                        r.saturating_add(event.envelope_index)
-                    });
+                    // its index in the envelope travels in the record column, and the finding ids
+                    // hash it as replay's do.
+                    if let Some(r) = at.record {
+                        event.envelope_index = r.saturating_add(event.envelope_index);
+                    }
+                    let input_record = event.envelope_index;
                     out.push(Row {
                         input_file: Arc::clone(&at.file),
                         input_line: at.line,

@@ -163,6 +163,11 @@ def test_keys_split_an_s3_delivery_file_into_its_records(replay_per_file, in_rep
     got = blindspot.Engine().enrich(keyed).to_pylist()
     want = [r for r in replay_per_file["table"].to_pylist() if r["input_file"] == path]
     assert got == want
+    # The finding ids hash the record's index in its envelope: the same ids as replay's.
+    got_ocsf = blindspot.Engine().ocsf(keyed).to_pylist()
+    want_ocsf = [r for r in replay_per_file["ocsf"].to_pylist()
+                 if r["unmapped"]["input_file"] == path]
+    assert got_ocsf == want_ocsf and len(got_ocsf) > 0
 
 
 def test_keys_keep_envelopes_whose_records_need_them_whole(in_repo):
