@@ -4,10 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::host::{self, ConfigRejected, Row};
 use arrow::pyarrow::PyArrowType;
 use arrow::record_batch::RecordBatch;
-use blindspot_host::detector::ConfigRejected;
-use blindspot_host::parquet_out::{self, Row};
 use blindspot_plugin::model::StateStats;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -161,11 +160,11 @@ impl PyEngine {
 /// The enriched table's schema (`blindspot replay`'s Parquet schema).
 #[pyfunction]
 pub fn table_schema() -> PyArrowType<arrow::datatypes::Schema> {
-    PyArrowType(parquet_out::schema().as_ref().clone())
+    PyArrowType(host::table_schema().as_ref().clone())
 }
 
 /// The OCSF records' schema.
 #[pyfunction]
 pub fn ocsf_schema() -> PyArrowType<arrow::datatypes::Schema> {
-    PyArrowType(blindspot_host::ocsf::schema().as_ref().clone())
+    PyArrowType(host::ocsf::schema().as_ref().clone())
 }

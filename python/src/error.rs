@@ -15,7 +15,7 @@ pub enum Error {
         reason: String,
     },
     #[error("{0}")]
-    Config(#[from] blindspot_host::detector::ConfigRejected),
+    Config(#[from] crate::host::ConfigRejected),
     #[error("reading {path}: {reason}")]
     Input { path: String, reason: String },
     #[error("building the output batch: {0}")]

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::host::input::{self, Unit};
 use arrow::array::{ArrayRef, BinaryBuilder, Int64Builder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use blindspot_host::input::{self, Unit};
 
 use crate::columns::{ColumnNames, InputColumns};
 use crate::error::Error;

@@ -7,6 +7,7 @@ mod columns;
 mod engine;
 mod error;
 mod framing;
+mod host;
 mod keys;
 mod output;
 mod stream;

@@ -2,15 +2,14 @@
 //! `blindspot replay`'s Parquet output, and the OCSF Detection Finding records in the schema of its
 //! `--ocsf` output.
 
+use crate::host::{self, Row, ocsf};
 use arrow::json::ReaderBuilder;
 use arrow::record_batch::RecordBatch;
-use blindspot_host::parquet_out::Row;
-use blindspot_host::{ocsf, parquet_out};
 
 use crate::error::Error;
 
 pub fn table(rows: &[Row]) -> Result<RecordBatch, Error> {
-    parquet_out::to_record_batch(rows).map_err(|e| Error::Encode(format!("{e:#}")))
+    host::table_batch(rows).map_err(|e| Error::Encode(format!("{e:#}")))
 }
 
 /// One record per finding of the rows (suppressed findings too), encoded as the harness's OCSF

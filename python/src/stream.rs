@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use blindspot_host::parquet_out::Row;
+use crate::host::Row;
 use blindspot_plugin::Engine;
 use blindspot_plugin::model::{EnrichedEvent, RawEvent};
 
