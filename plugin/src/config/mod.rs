@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod correlation;
 pub mod network;
+pub mod sigma;
 pub mod tickets;
 pub mod windows;
 
@@ -20,6 +21,7 @@ use crate::sources::json::Object;
 use agents::{AgentDocument, CustomAgent};
 use correlation::{CorrelationDocument, CorrelationSettings};
 use network::{NetworkDocument, NetworkSettings};
+use sigma::{SigmaSection, SigmaSettings};
 use tickets::{TicketDocument, TicketScheme};
 use windows::{MaintenanceWindow, WindowDocument};
 
@@ -68,6 +70,9 @@ struct Document {
     correlation: CorrelationDocument,
     #[serde(default)]
     network: NetworkDocument,
+    /// Sigma rules evaluated beside the built-in ones (docs/sigma.md).
+    #[serde(default)]
+    sigma: SigmaSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,6 +279,8 @@ pub struct Config {
     pub correlation: CorrelationSettings,
     /// Collectors and windows of the flow-log rules.
     pub network: NetworkSettings,
+    /// Sigma rule texts; `Engine::configure` compiles them.
+    pub sigma: SigmaSettings,
     /// Rule ids and patterns the document names, checked against the catalogue by the engine.
     references: Vec<RuleReference>,
 }
@@ -361,6 +368,7 @@ impl Config {
             .collect();
         let correlation = CorrelationSettings::validate(document.correlation)?;
         let network = network::validate(document.network)?;
+        let sigma = sigma::settings(document.sigma);
         Ok(Config {
             rules,
             suppressions,
@@ -370,6 +378,7 @@ impl Config {
             break_glass_principals,
             correlation,
             network,
+            sigma,
             references,
         })
     }
