@@ -390,7 +390,9 @@ def benign_stream():
                      error=("Client.UnauthorizedOperation", "You are not authorized to perform this operation. User: arn:aws:sts::444455556666:assumed-role/ci-deployer/gha-run-8812 is not authorized to perform: ec2:RevokeSecurityGroupEgress on resource: arn:aws:ec2:eu-west-1:444455556666:security-group/sg-0c2d4e6f8a0b1c3d5 because no identity-based policy allows the ec2:RevokeSecurityGroupEgress action. Encoded authorization failure message: Qx8s0..."),
                      role="ci-deployer", session="gha-run-8812", ip="20.42.11.7",
                      agent="aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.173.0"),
-          [], "failed revoke (UnauthorizedOperation): nothing changed, so nothing is armed")
+          ["aws.ec2.egress_restricted"],
+          "failed revoke (UnauthorizedOperation) of the Beats port: family 2 reports the attempt; nothing changed, so "
+          "nothing is armed")
     s.add(flows(2, v2(acct, eni, "10.20.1.8", "10.20.9.20", 45001, 5044, 6, 3, 180, t + 120, "REJECT"),
                 ok(2, "10.20.1.5", 44810)),
           [], "new host rejected by an existing rule; the only change before it failed: not a finding", 0)
@@ -447,7 +449,9 @@ def attack_stream():
     s.add(cloudtrail("RevokeSecurityGroupEgress", t, acct,
                      {"groupId": "sg-0a1b2c3d4e5f60718", "ipPermissions": sg_permissions("tcp", 9997, "10.0.9.0/24")},
                      response={"requestId": uid("r", 3), "_return": True}),
-          [], "egress to the Splunk indexers revoked from the web tier's security group (the change)")
+          ["aws.ec2.egress_restricted"],
+          "egress to the Splunk indexers (port 9997) revoked from the web tier's security group (the change; family 2 "
+          "reports it)")
     s.add(flows(1, eni_a, a(1, "REJECT"), a(1, "REJECT", 41830)),
           [REJECTED], "the forwarder's connection to the indexer rejected one minute after the revoke", 0)
     s.expect(len(s.lines), [], "the forwarder's retry in the same minute: reported once per host and change", 1)
@@ -472,6 +476,10 @@ def attack_stream():
                 "10.0.1.15 silent toward the indexers for 15 min after the revoke (judged mid-stream)")
     s.correlate(SILENCE, mallory, [uid("event", "ReplaceNetworkAclEntry", t + 1200)],
                 "10.0.3.7 silent toward HEC for 15 min after the NACL change (the stream runs to 13:43)")
+    s.correlate("sequence.monitoring_evasion", mallory,
+                [uid("event", "RevokeSecurityGroupEgress", t), uid("event", "ReplaceNetworkAclEntry", t + 1200)],
+                "the forwarders' egress revoked, then HEC denied by the NACL 20 minutes later: one session's two "
+                "collector cuts escalate")
     s.write()
 
 

@@ -9,6 +9,7 @@ use crate::model::Outcome;
 use crate::sources::aws_cloudtrail::Record as CloudTrailRecord;
 use crate::sources::azure_activity::Record as AzureRecord;
 use crate::sources::gcp_audit::Entry as GcpEntry;
+use crate::sources::json::Object;
 use crate::sources::{Decoded, SourceEvent};
 
 /// Log destinations learned from the stream, by kind.
@@ -29,6 +30,9 @@ pub enum Kind {
     AwsLogGroup,
     /// An SNS topic, Firehose stream or Kinesis stream logs are forwarded through.
     AwsStream,
+    /// An EventBridge rule whose event pattern routes security findings (GuardDuty, Security Hub,
+    /// Config, CloudTrail...) to responders.
+    AwsAlertRule,
     /// A GCP storage bucket, BigQuery dataset or Pub/Sub topic a sink writes to.
     GcpSinkDestination,
     /// An Azure resource id (workspace, storage account, event hub namespace) diagnostics go to.
@@ -135,18 +139,101 @@ fn learn_cloudtrail(record: &CloudTrailRecord<'_>, d: &mut Destinations) {
                 d.learn(Kind::AwsLogGroup, &group);
             }
             if let Some(destination) = request.str("LogDestination") {
-                match destination.strip_prefix("arn:aws:s3:::") {
-                    Some(path) => d.learn(Kind::AwsBucket, path.split('/').next().unwrap_or(path)),
-                    None => d.learn(Kind::AwsLogGroup, log_group_name(&destination)),
-                }
+                learn_arn(d, &destination);
             }
         }
         ("logs", "PutSubscriptionFilter") => {
             if let Some(destination) = params.str("destinationArn") {
-                d.learn(Kind::AwsStream, &destination);
+                learn_stream(d, &destination);
+            }
+        }
+        // Server access logs land in the target bucket.
+        ("s3", "PutBucketLogging") => {
+            if let Some(bucket) = params
+                .path(&["BucketLoggingStatus", "LoggingEnabled", "TargetBucket"])
+                .and_then(crate::sources::json::raw_str)
+            {
+                d.learn(Kind::AwsBucket, &bucket);
+            }
+        }
+        ("config", "PutDeliveryChannel") => {
+            if let Some(bucket) = params
+                .path(&["deliveryChannel", "s3BucketName"])
+                .and_then(crate::sources::json::raw_str)
+            {
+                d.learn(Kind::AwsBucket, &bucket);
+            }
+        }
+        ("guardduty", "CreatePublishingDestination" | "UpdatePublishingDestination") => {
+            if let Some(arn) = params
+                .path(&["destinationProperties", "destinationArn"])
+                .and_then(crate::sources::json::raw_str)
+            {
+                d.learn(Kind::AwsBucket, arn.split('/').next().unwrap_or(&arn));
+            }
+        }
+        ("route53resolver", "CreateResolverQueryLogConfig") => {
+            if let Some(arn) = params.str("destinationArn") {
+                learn_arn(d, &arn);
+            }
+        }
+        ("wafv2" | "waf" | "waf-regional", "PutLoggingConfiguration") => {
+            let config = params.object("loggingConfiguration");
+            for arn in config
+                .and_then(|c| c.array("logDestinationConfigs"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(crate::sources::json::raw_str)
+            {
+                learn_arn(d, &arn);
+            }
+        }
+        // ELBv2 access logs: attributes `[{key: "access_logs.s3.bucket", value: NAME}]`.
+        ("elasticloadbalancing", "ModifyLoadBalancerAttributes") => {
+            for attribute in params
+                .array("attributes")
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|a| Object::from_raw(a).ok())
+            {
+                if attribute.str("key").as_deref() == Some("access_logs.s3.bucket")
+                    && let Some(bucket) = attribute.str("value")
+                {
+                    d.learn(Kind::AwsBucket, &bucket);
+                }
+            }
+        }
+        ("events", "PutRule") => {
+            if let (Some(name), Some(pattern)) = (params.str("name"), params.str("eventPattern"))
+                && crate::rules::audit_logging::aws::alerting::routes_security(&pattern)
+            {
+                d.learn(Kind::AwsAlertRule, &name);
             }
         }
         _ => {}
+    }
+}
+
+/// A delivery ARN of any kind: S3 buckets, log groups, Firehose and Kinesis streams.
+fn learn_arn(d: &mut Destinations, arn: &str) {
+    if let Some(path) = arn.strip_prefix("arn:aws:s3:::") {
+        d.learn(Kind::AwsBucket, path.split('/').next().unwrap_or(path));
+    } else if arn.contains(":log-group:") {
+        d.learn(Kind::AwsLogGroup, log_group_name(arn));
+    } else {
+        learn_stream(d, arn);
+    }
+}
+
+/// Streams are deleted by name (`DeleteDeliveryStream`, `DeleteStream`) but named by ARN where logs
+/// are sent to them: learn both.
+fn learn_stream(d: &mut Destinations, arn: &str) {
+    d.learn(Kind::AwsStream, arn);
+    if let Some((_, name)) = arn
+        .split_once(":deliverystream/")
+        .or_else(|| arn.split_once(":stream/"))
+    {
+        d.learn(Kind::AwsStream, name);
     }
 }
 

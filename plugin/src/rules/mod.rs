@@ -52,12 +52,11 @@ pub(crate) use rule;
 
 /// Every rule, in catalogue order (family, then cloud, then rule).
 pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
-    audit_logging::aws::RULES
-        .iter()
+    audit_logging::aws::rules()
         .chain(audit_logging::azure::RULES)
         .chain(audit_logging::gcp::RULES)
         .chain(audit_logging::k8s::RULES)
-        .chain(compute_tampering::aws::RULES)
+        .chain(compute_tampering::aws::rules())
         .chain(compute_tampering::azure::RULES)
         .chain(compute_tampering::gcp::RULES)
         .chain(container_evasion::RULES)
@@ -90,8 +89,6 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                     out.extend(check(record, env));
                 }
             }
-            audit_logging::aws::evaluate(record, out);
-            compute_tampering::aws::evaluate(record, config, out);
         }
         SourceEvent::AzureActivity(record) => {
             for rule in tables.azure(&record.operation) {
