@@ -14,8 +14,9 @@ COLUMNS = [
     "outcome", "event_id", "raw", "error", "findings", "max_severity", "alert",
 ]
 FINDING_FIELDS = [
-    "rule_id", "title", "technique_id", "technique_name", "tactic", "severity", "confidence",
-    "reasons", "suppressed", "suppression_reason", "response", "related_events",
+    "rule_id", "title", "technique_id", "technique_name", "tactic", "technique_id_newer",
+    "technique_name_newer", "tactic_newer", "severity", "confidence", "reasons", "suppressed",
+    "suppression_reason", "response", "related_events",
 ]
 SEVERITIES = {"info", "low", "medium", "high", "critical"}
 SOURCES = {"aws_cloudtrail", "azure_activity", "gcp_audit", "k8s_audit", "docker", "flow_log", "unknown"}
@@ -60,6 +61,9 @@ def main(output: str, testdata: str) -> int:
                 problems.append(f"bad finding {f['rule_id']} at {key}")
             if f["suppressed"] != (f["suppression_reason"] is not None):
                 problems.append(f"suppression flag and reason disagree at {key}")
+            newer = [f["technique_id_newer"], f["technique_name_newer"], f["tactic_newer"]]
+            if any(v is None for v in newer) and any(v is not None for v in newer):
+                problems.append(f"newer technique half filled for {f['rule_id']} at {key}")
         alert = any(not f["suppressed"] and f["severity"] in {"medium", "high", "critical"} for f in row["findings"])
         if alert != row["alert"]:
             problems.append(f"alert column wrong at {key}")
