@@ -340,8 +340,9 @@ def gcp_sequence_stream():
     for minute in (-12, -8, -4):
         s.add(gcp_flow(project, t + minute * 60, "10.128.0.12", "10.128.0.40", 51544, 9997, "SRC", "web-1", "splunk-idx-1"))
         s.add(gcp_flow(project, t + minute * 60 + 5, "10.128.0.13", "10.128.0.40", 40210, 9997, "SRC", "web-2", "splunk-idx-1"))
-    s.add(gcp_firewall_insert(project, t, "deny-siem-egress-web1", 9997, "10.128.0.40"), [],
-          "egress deny toward the indexer created (the change; family 4 finds its effect)")
+    s.add(gcp_firewall_insert(project, t, "deny-siem-egress-web1", 9997, "10.128.0.40"),
+          ["gcp.compute.firewall_deny_added"],
+          "egress deny toward the indexer created: the change itself (medium, one /32) and, for family 4, its effect")
     s.add(gcp_firewall(project, t + 64, "10.128.0.12", "10.128.0.40", 51560, 9997, "DENIED", "web-1",
                        "deny-siem-egress-web1", "EGRESS"),
           [REJECTED], "web-1's forwarder denied by the new rule one minute after it was created")

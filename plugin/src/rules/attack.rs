@@ -145,8 +145,14 @@ pub const INDICATOR_REMOVAL: Attack = Attack {
     newer: None,
 };
 
+// Azure and GCP monitoring evasion (families 1 and 2).
+pub const MODIFY_HIERARCHY: Attack = Attack {
+    v18: v18("T1666", "Modify Cloud Resource Hierarchy"),
+    newer: None,
+};
+
 /// Every technique pair above, for looking up the names of ids Sigma rules tag.
-pub const ALL: [&Attack; 16] = [
+pub const ALL: [&Attack; 17] = [
     &CLOUD_LOGS,
     &TOOLS,
     &CLOUD_FIREWALL,
@@ -163,6 +169,7 @@ pub const ALL: [&Attack; 16] = [
     &UNUSED_REGIONS,
     &CLOUD_ADMIN_COMMAND,
     &INDICATOR_REMOVAL,
+    &MODIFY_HIERARCHY,
 ];
 
 impl Technique {

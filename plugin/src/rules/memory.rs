@@ -33,7 +33,8 @@ pub enum Kind {
     /// An EventBridge rule whose event pattern routes security findings (GuardDuty, Security Hub,
     /// Config, CloudTrail...) to responders.
     AwsAlertRule,
-    /// A GCP storage bucket, BigQuery dataset or Pub/Sub topic a sink writes to.
+    /// A GCP storage bucket, BigQuery dataset, Pub/Sub topic or log bucket a sink writes to, as the
+    /// sink's destination names it (`storage.googleapis.com/BUCKET`, …).
     GcpSinkDestination,
     /// An Azure resource id (workspace, storage account, event hub namespace) diagnostics go to.
     AzureDiagnosticsDestination,
@@ -92,6 +93,7 @@ impl Destinations {
 fn normalise(kind: Kind, name: &str) -> String {
     match kind {
         Kind::AzureDiagnosticsDestination => name.trim_end_matches('/').to_ascii_lowercase(),
+        Kind::GcpSinkDestination => name.trim_end_matches('/').to_owned(),
         Kind::AwsBucket => name
             .strip_prefix("arn:aws:s3:::")
             .unwrap_or(name)
@@ -245,9 +247,82 @@ pub fn log_group_name(arn: &str) -> &str {
     }
 }
 
-fn learn_gcp(_entry: &GcpEntry<'_>, _d: &mut Destinations) {}
+/// A sink's destination as the sink names it (`storage.googleapis.com/BUCKET`,
+/// `pubsub.googleapis.com/projects/P/topics/T`, `bigquery.googleapis.com/projects/P/datasets/D`,
+/// `logging.googleapis.com/projects/P/locations/L/buckets/B`), learned from `CreateSink`/`UpdateSink`
+/// requests and the sink the response echoes; and the Pub/Sub subscriptions created on such a topic.
+fn learn_gcp(entry: &GcpEntry<'_>, d: &mut Destinations) {
+    let method = &*entry.method_name;
+    // A subscription to a sink's topic is how a SIEM pulls the exported logs.
+    if method.ends_with("Subscriber.CreateSubscription") {
+        let request = entry.request();
+        let topic = request.as_ref().and_then(|r| r.str("topic"));
+        let name = request.as_ref().and_then(|r| r.str("name"));
+        if let (Some(topic), Some(name)) = (topic, name)
+            && d.contains(
+                Kind::GcpSinkDestination,
+                &format!("pubsub.googleapis.com/{topic}"),
+            )
+        {
+            d.learn(
+                Kind::GcpSinkDestination,
+                &format!("pubsub.googleapis.com/{name}"),
+            );
+        }
+        return;
+    }
+    if !(method.ends_with("ConfigServiceV2.CreateSink")
+        || method.ends_with("ConfigServiceV2.UpdateSink"))
+    {
+        return;
+    }
+    let from_request = entry
+        .request()
+        .and_then(|r| r.object("sink"))
+        .and_then(|s| s.str("destination"));
+    let from_response = entry.response().and_then(|r| r.str("destination"));
+    for destination in [from_request, from_response].into_iter().flatten() {
+        d.learn(Kind::GcpSinkDestination, &destination);
+    }
+}
 
-fn learn_azure(_record: &AzureRecord<'_>, _d: &mut Destinations) {}
+/// The workspace, storage account and Event Hub namespace (and hub, when named) a diagnostic setting
+/// sends to, from the setting written (`properties.workspaceId`, `storageAccountId`,
+/// `eventHubAuthorizationRuleId` + `eventHubName`).
+fn learn_azure(record: &AzureRecord<'_>, d: &mut Destinations) {
+    if !record.operation.ends_with("/DIAGNOSTICSETTINGS/WRITE") {
+        return;
+    }
+    let Some(body) = record.request_body() else {
+        return;
+    };
+    let Ok(body) = Object::parse(&body) else {
+        return;
+    };
+    let Some(properties) = body.object("properties") else {
+        return;
+    };
+    for key in ["workspaceId", "storageAccountId"] {
+        if let Some(id) = properties.str(key) {
+            d.learn(Kind::AzureDiagnosticsDestination, &id);
+        }
+    }
+    if let Some(rule) = properties.str("eventHubAuthorizationRuleId") {
+        // `…/namespaces/NS/authorizationrules/RULE` → the namespace.
+        let lower = rule.to_ascii_lowercase();
+        let namespace = lower
+            .find("/authorizationrules/")
+            .and_then(|at| rule.get(..at))
+            .unwrap_or(&rule);
+        d.learn(Kind::AzureDiagnosticsDestination, namespace);
+        if let Some(hub) = properties.str("eventHubName") {
+            d.learn(
+                Kind::AzureDiagnosticsDestination,
+                &format!("{namespace}/eventhubs/{hub}"),
+            );
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -271,5 +346,53 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d.evicted(), 1);
         assert!(!d.contains(Kind::AwsBucket, "org-trail-logs"));
+    }
+
+    fn learned(text: &str) -> Destinations {
+        let object = Object::parse(text).expect("object");
+        let decoded = crate::sources::decode(&object, None);
+        let mut d = Destinations::default();
+        learn(&decoded, &mut d);
+        d
+    }
+
+    #[test]
+    fn learns_gcp_sink_destinations_from_create_and_update() {
+        // CreateSink as Cloud Audit Logs records it: the LogSink in `request.sink`, echoed in `response`.
+        let d = learned(
+            r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},"serviceName":"logging.googleapis.com","methodName":"google.logging.v2.ConfigServiceV2.CreateSink","resourceName":"projects/acme-prod-4821/sinks/siem-export","request":{"@type":"type.googleapis.com/google.logging.v2.CreateSinkRequest","parent":"projects/acme-prod-4821","sink":{"name":"siem-export","destination":"pubsub.googleapis.com/projects/acme-prod-4821/topics/siem-export"}},"response":{"@type":"type.googleapis.com/google.logging.v2.LogSink","name":"siem-export","destination":"storage.googleapis.com/acme-audit-archive","writerIdentity":"serviceAccount:p1@gcp-sa-logging.iam.gserviceaccount.com"}},"insertId":"a","resource":{"type":"logging_sink","labels":{"project_id":"acme-prod-4821"}},"timestamp":"2026-11-27T10:00:00Z","logName":"projects/acme-prod-4821/logs/cloudaudit.googleapis.com%2Factivity"}"#,
+        );
+        assert!(d.contains(
+            Kind::GcpSinkDestination,
+            "pubsub.googleapis.com/projects/acme-prod-4821/topics/siem-export"
+        ));
+        assert!(d.contains(
+            Kind::GcpSinkDestination,
+            "storage.googleapis.com/acme-audit-archive"
+        ));
+        // A failed CreateSink teaches nothing.
+        let failed = learned(
+            r#"{"protoPayload":{"status":{"code":7,"message":"denied"},"methodName":"google.logging.v2.ConfigServiceV2.CreateSink","request":{"sink":{"destination":"storage.googleapis.com/x"}}},"insertId":"b","logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity"}"#,
+        );
+        assert!(failed.is_empty());
+    }
+
+    #[test]
+    fn learns_azure_diagnostic_destinations_with_the_event_hub_namespace() {
+        let body = r#"{"properties":{"workspaceId":"/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.OperationalInsights/workspaces/law-prod","storageAccountId":"/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.Storage/storageAccounts/stauditarchive","eventHubAuthorizationRuleId":"/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.EventHub/namespaces/evh-siem/authorizationrules/RootManageSharedAccessKey","eventHubName":"activity","logs":[{"categoryGroup":"allLogs","enabled":true}]}}"#;
+        let record = format!(
+            r#"{{"time":"2026-11-27T09:00:00Z","resourceId":"/SUBSCRIPTIONS/6F1C/PROVIDERS/MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/TO-SIEM","operationName":"MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE","category":"Administrative","resultType":"Start","properties":{{"requestbody":{}}}}}"#,
+            serde_json::to_string(body).expect("string")
+        );
+        let d = learned(&record);
+        for id in [
+            "/SUBSCRIPTIONS/6F1C/RESOURCEGROUPS/RG-SECOPS/PROVIDERS/MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/LAW-PROD",
+            "/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.Storage/storageAccounts/stauditarchive",
+            "/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.EventHub/namespaces/evh-siem",
+            "/subscriptions/6f1c/resourceGroups/rg-secops/providers/Microsoft.EventHub/namespaces/evh-siem/eventhubs/activity",
+        ] {
+            assert!(d.contains(Kind::AzureDiagnosticsDestination, id), "{id}");
+        }
+        assert_eq!(d.len(), 4);
     }
 }

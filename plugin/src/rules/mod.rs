@@ -53,12 +53,34 @@ pub(crate) use rule;
 /// Every rule, in catalogue order (family, then cloud, then rule).
 pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
     audit_logging::aws::rules()
-        .chain(audit_logging::azure::RULES)
-        .chain(audit_logging::gcp::RULES)
+        .chain(audit_logging::azure::monitor::RULES)
+        .chain(audit_logging::azure::destinations::RULES)
+        .chain(audit_logging::azure::loganalytics::RULES)
+        .chain(audit_logging::azure::network::RULES)
+        .chain(audit_logging::azure::defender::RULES)
+        .chain(audit_logging::azure::sentinel::RULES)
+        .chain(audit_logging::azure::policy::RULES)
+        .chain(audit_logging::gcp::logging::RULES)
+        .chain(audit_logging::gcp::destinations::RULES)
+        .chain(audit_logging::gcp::iam::RULES)
+        .chain(audit_logging::gcp::vpc::RULES)
+        .chain(audit_logging::gcp::dns::RULES)
+        .chain(audit_logging::gcp::gke::RULES)
+        .chain(audit_logging::gcp::monitoring::RULES)
+        .chain(audit_logging::gcp::scc::RULES)
+        .chain(audit_logging::gcp::resourcemanager::RULES)
         .chain(audit_logging::k8s::RULES)
         .chain(compute_tampering::aws::rules())
-        .chain(compute_tampering::azure::RULES)
-        .chain(compute_tampering::gcp::RULES)
+        .chain(compute_tampering::azure::extensions::RULES)
+        .chain(compute_tampering::azure::provisioning::RULES)
+        .chain(compute_tampering::azure::network::RULES)
+        .chain(compute_tampering::azure::disks::RULES)
+        .chain(compute_tampering::azure::commands::RULES)
+        .chain(compute_tampering::azure::instances::RULES)
+        .chain(compute_tampering::gcp::metadata::RULES)
+        .chain(compute_tampering::gcp::firewall::RULES)
+        .chain(compute_tampering::gcp::sharing::RULES)
+        .chain(compute_tampering::gcp::instances::RULES)
         .chain(container_evasion::RULES)
         .chain(network::RULES)
         .chain(sequences::RULES)
@@ -96,8 +118,6 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                     out.extend(check(record, env));
                 }
             }
-            audit_logging::azure::evaluate(record, out);
-            compute_tampering::azure::evaluate(record, out);
         }
         SourceEvent::GcpAudit(entry) => {
             for rule in tables.gcp(&entry.method_name) {
@@ -105,8 +125,6 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
                     out.extend(check(entry, env));
                 }
             }
-            audit_logging::gcp::evaluate(entry, out);
-            compute_tampering::gcp::evaluate(entry, out);
         }
         SourceEvent::K8sAudit(event) => {
             if event.is_read() {
@@ -145,6 +163,25 @@ pub mod test_support {
 
     pub fn fire(text: &str) -> Vec<Detection> {
         fire_with(text, &Config::default())
+    }
+
+    /// Run every rule on `text` after the engine learned log destinations from `earlier` events.
+    pub fn fire_after(earlier: &[&str], text: &str) -> Vec<Detection> {
+        let mut destinations = crate::rules::memory::Destinations::default();
+        for event in earlier {
+            let object = Object::parse(event).expect("object");
+            crate::rules::memory::learn(&sources::decode(&object, None), &mut destinations);
+        }
+        let config = Config::default();
+        let object = Object::parse(text).expect("object");
+        let decoded = sources::decode(&object, None);
+        let mut out = Vec::new();
+        let env = crate::rules::Env {
+            config: &config,
+            destinations: &destinations,
+        };
+        evaluate(&decoded, &env, &mut out);
+        out
     }
 
     /// Run every rule on one event's JSON under a configuration.

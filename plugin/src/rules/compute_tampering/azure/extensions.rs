@@ -1,39 +1,29 @@
-//! Family 2 on Azure, from the Activity Log: monitoring and Defender agent extensions removed from VMs,
-//! scale sets and Arc machines, and Defender agent auto-provisioning switched off.
+//! VM, scale-set and Arc machine extensions: monitoring and Defender agents removed.
 
-use super::TOOLS;
-use crate::model::SourceKind;
-use crate::rules::{Detection, Rule, rule, sh};
+use crate::model::Severity;
+use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::azure_activity::Record;
-use crate::sources::json::Object;
 
-const AZURE: &[SourceKind] = &[SourceKind::AzureActivity];
-
-rule!(
-    AGENT_EXTENSION_DELETED,
-    "azure.compute.agent_extension_deleted",
-    "Monitoring or Defender agent extension removed",
-    TOOLS,
-    High,
-    85,
-    AZURE,
-    "VIRTUALMACHINES/EXTENSIONS/DELETE (also scale sets and Arc machines) of a monitoring or security agent \
-     (Azure Monitor Agent, Log Analytics agent, Defender for Endpoint, Azure Security agent, Dependency agent, \
-     diagnostics, antimalware). Other extensions are not findings."
-);
-rule!(
-    AUTO_PROVISIONING_OFF,
-    "azure.defender.auto_provisioning_disabled",
-    "Defender for Cloud agent auto-provisioning switched off",
-    TOOLS,
-    Medium,
-    75,
-    AZURE,
-    "MICROSOFT.SECURITY/AUTOPROVISIONINGSETTINGS/WRITE with autoProvision Off: new machines no longer get \
-     their monitoring agent. Switching it on is not a finding."
-);
-
-pub static RULES: &[&Rule] = &[&AGENT_EXTENSION_DELETED, &AUTO_PROVISIONING_OFF];
+declare! {
+    AGENT_EXTENSION_DELETED = {
+        id: "azure.compute.agent_extension_deleted",
+        title: "Monitoring or Defender agent extension removed",
+        description: "VIRTUALMACHINES/EXTENSIONS/DELETE (also scale sets and Arc machines) of a monitoring or security \
+                      agent (Azure Monitor Agent, Log Analytics agent, Defender for Endpoint, Azure Security agent, \
+                      Dependency agent, diagnostics, antimalware). Other extensions are not findings.",
+        attack: &attack::TOOLS,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::Azure {
+            operations: &[
+                "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/DELETE",
+                "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/DELETE",
+                "MICROSOFT.HYBRIDCOMPUTE/MACHINES/EXTENSIONS/DELETE",
+            ],
+            check: extension_deleted,
+        },
+    };
+}
 
 /// Agent extensions by the name Azure gives them, with their publisher (for the reinstall command).
 const AGENTS: &[(&str, &str)] = &[
@@ -75,17 +65,6 @@ const AGENTS: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn evaluate(record: &Record<'_>, out: &mut Vec<Detection>) {
-    let detection = match record.operation.as_str() {
-        "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/DELETE"
-        | "MICROSOFT.COMPUTE/VIRTUALMACHINESCALESETS/EXTENSIONS/DELETE"
-        | "MICROSOFT.HYBRIDCOMPUTE/MACHINES/EXTENSIONS/DELETE" => extension_deleted(record),
-        "MICROSOFT.SECURITY/AUTOPROVISIONINGSETTINGS/WRITE" => auto_provisioning(record),
-        _ => None,
-    };
-    out.extend(detection);
-}
-
 fn agent(extension: &str) -> Option<(&'static str, &'static str)> {
     AGENTS
         .iter()
@@ -93,7 +72,7 @@ fn agent(extension: &str) -> Option<(&'static str, &'static str)> {
         .copied()
 }
 
-fn extension_deleted(record: &Record<'_>) -> Option<Detection> {
+fn extension_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
     let extension = record.resource_name()?;
     let (name, publisher) = agent(extension)?;
     let rg = record
@@ -147,37 +126,6 @@ fn extension_deleted(record: &Record<'_>) -> Option<Detection> {
                 sh(host)
             ))
             .restore(restore),
-    )
-}
-
-fn auto_provisioning(record: &Record<'_>) -> Option<Detection> {
-    let body = record.request_body()?;
-    let body = Object::parse(&body).ok()?;
-    let setting = body.object("properties")?.str("autoProvision")?;
-    if !setting.eq_ignore_ascii_case("off") {
-        return None;
-    }
-    let name = record
-        .resource_name()
-        .map_or_else(|| "default".to_owned(), sh);
-    let sub = record
-        .subscription()
-        .map_or_else(|| "<subscription-id>".to_owned(), |s| sh(&s));
-    Some(
-        Detection::new(&AUTO_PROVISIONING_OFF)
-            .reason(format!(
-                "Defender for Cloud auto-provisioning ({}) was switched off in subscription {}: machines created \
-                 from now on get no monitoring agent",
-                record.resource_name().unwrap_or("default"),
-                record.subscription().as_deref().unwrap_or("(unknown)")
-            ))
-            .scope(format!(
-                "`az security auto-provisioning-setting list --subscription {sub}`; machines created after this \
-                 event lack the agent"
-            ))
-            .restore(format!(
-                "az security auto-provisioning-setting update --name {name} --auto-provision on --subscription {sub}"
-            )),
     )
 }
 

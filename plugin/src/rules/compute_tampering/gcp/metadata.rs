@@ -3,40 +3,41 @@
 //! metadata keys a call added, modified or deleted, not their values; when a pipeline records the values
 //! (`request.items` / `request.metadata.items`), they decide.
 
-use super::MODIFY_COMPUTE;
-use crate::model::{Severity, SourceKind};
-use crate::rules::{Detection, Rule, rule, sh};
+use crate::model::Severity;
+use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::gcp_audit::Entry;
 use crate::sources::json::{self, Object};
 
-const GCP: &[SourceKind] = &[SourceKind::GcpAudit];
+declare! {
+    AGENT_METADATA_DISABLED = {
+        id: "gcp.compute.agent_metadata_disabled",
+        title: "Instance or project metadata switches monitoring agents off",
+        description: "instances.setMetadata or projects.setCommonInstanceMetadata setting google-logging-enabled, \
+                      google-monitoring-enabled or enable-osconfig to false. When the log records only the key names \
+                      (added or modified, value not logged) the finding is medium. Setting them true, or deleting them, \
+                      is not a finding.",
+        attack: &attack::MODIFY_COMPUTE,
+        severity: Severity::High,
+        confidence: 85,
+        trigger: Trigger::Gcp { methods: METADATA_CALLS, check: agent_metadata_check },
+    };
+    STARTUP_SCRIPT_CHANGED = {
+        id: "gcp.compute.startup_script_changed",
+        title: "Instance or project startup script replaced",
+        description: "instances.setMetadata or projects.setCommonInstanceMetadata adding, modifying or deleting \
+                      startup-script, startup-script-url or their Windows variants: what the machine runs at boot (agent \
+                      installation included) changed.",
+        attack: &attack::MODIFY_COMPUTE,
+        severity: Severity::Medium,
+        confidence: 65,
+        trigger: Trigger::Gcp { methods: METADATA_CALLS, check: startup_script_check },
+    };
+}
 
-rule!(
-    AGENT_METADATA_DISABLED,
-    "gcp.compute.agent_metadata_disabled",
-    "Instance or project metadata switches monitoring agents off",
-    MODIFY_COMPUTE,
-    High,
-    85,
-    GCP,
-    "instances.setMetadata or projects.setCommonInstanceMetadata setting google-logging-enabled, \
-     google-monitoring-enabled or enable-osconfig to false. When the log records only the key names (added or \
-     modified, value not logged) the finding is medium. Setting them true, or deleting them, is not a finding."
-);
-rule!(
-    STARTUP_SCRIPT_CHANGED,
-    "gcp.compute.startup_script_changed",
-    "Instance or project startup script replaced",
-    MODIFY_COMPUTE,
-    Medium,
-    65,
-    GCP,
-    "instances.setMetadata or projects.setCommonInstanceMetadata adding, modifying or deleting startup-script, \
-     startup-script-url or their Windows variants: what the machine runs at boot (agent installation included) \
-     changed."
-);
-
-pub static RULES: &[&Rule] = &[&AGENT_METADATA_DISABLED, &STARTUP_SCRIPT_CHANGED];
+const METADATA_CALLS: &[&str] = &[
+    "*.compute.instances.setMetadata",
+    "*.compute.projects.setCommonInstanceMetadata",
+];
 
 const AGENT_KEYS: [&str; 3] = [
     "google-logging-enabled",
@@ -54,19 +55,21 @@ const STARTUP_KEYS: [&str; 7] = [
     "user-data",
 ];
 
-pub fn evaluate(entry: &Entry<'_>, out: &mut Vec<Detection>) {
-    let method = &*entry.method_name;
-    let project_wide = if method.ends_with(".compute.instances.setMetadata") {
-        false
-    } else if method.ends_with(".compute.projects.setCommonInstanceMetadata") {
-        true
-    } else {
-        return;
-    };
-    let change = MetadataChange::read(entry);
-    let target = Target::of(entry, project_wide);
-    out.extend(agent_metadata(&change, &target));
-    out.extend(startup_script(&change, &target));
+fn read(entry: &Entry<'_>) -> (MetadataChange, Target) {
+    let project_wide = entry
+        .method_name
+        .ends_with(".compute.projects.setCommonInstanceMetadata");
+    (MetadataChange::read(entry), Target::of(entry, project_wide))
+}
+
+fn agent_metadata_check(entry: &Entry<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let (change, target) = read(entry);
+    agent_metadata(&change, &target)
+}
+
+fn startup_script_check(entry: &Entry<'_>, _env: &Env<'_>) -> Option<Detection> {
+    let (change, target) = read(entry);
+    startup_script(&change, &target)
 }
 
 /// What a metadata call changed, from whichever record of it the entry carries.
