@@ -17,6 +17,7 @@ pub mod ocsf;
 pub mod parquet_out;
 pub mod replay;
 pub mod report;
+pub mod sigma_files;
 pub mod sink;
 pub mod synth;
 pub mod threaded_sink;

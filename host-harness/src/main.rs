@@ -48,6 +48,10 @@ struct PluginArgs {
     /// Configuration document (JSON) handed to the plugin's `configure`.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Sigma rule files, or directories whose `*.yml` / `*.yaml` files are read (not recursively);
+    /// added to the configuration's `sigma.rules` with their paths as origins.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    sigma: Vec<PathBuf>,
     /// Which build of the engine runs.
     #[arg(long, value_enum, default_value = "wasm")]
     engine: EngineKind,
@@ -170,6 +174,9 @@ enum Command {
         /// Skip the Python json.loads comparison.
         #[arg(long)]
         no_python: bool,
+        /// Also measure the wasm plugin with these Sigma rules loaded (files or directories of *.yml).
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        sigma: Vec<PathBuf>,
     },
     /// Print the JSON Schema of the configuration document (docs/config.schema.json is generated with
     /// this; editors use it to complete and check `--config` files).
@@ -353,6 +360,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             batch_size,
             rounds,
             no_python,
+            sigma,
         } => run_bench(
             input,
             blindspot_host::synth::SynthOptions {
@@ -364,6 +372,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             batch_size,
             rounds,
             !no_python,
+            &sigma,
         ),
         Command::ConfigSchema => {
             print!("{}", blindspot_plugin::config::json_schema());
@@ -376,11 +385,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let mut detector = load_detector(&plugin)?;
             let rules = detector.rules()?;
+            let skipped = detector.skipped_rules()?;
             let mut stdout = std::io::stdout().lock();
             if markdown {
                 stdout.write_all(blindspot_host::catalogue::markdown(&rules).as_bytes())?;
+                stdout
+                    .write_all(blindspot_host::catalogue::skipped_markdown(&skipped).as_bytes())?;
             } else if json {
-                serde_json::to_writer_pretty(&mut stdout, &rules)?;
+                if skipped.is_empty() {
+                    serde_json::to_writer_pretty(&mut stdout, &rules)?;
+                } else {
+                    // Rules stay a plain list (what scripts read); skipped Sigma rules need a key.
+                    serde_json::to_writer_pretty(
+                        &mut stdout,
+                        &serde_json::json!({ "rules": rules, "skipped_sigma_rules": skipped }),
+                    )?;
+                }
                 writeln!(stdout)?;
             } else {
                 writeln!(
@@ -399,6 +419,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         sources.join(","),
                         rule.title,
                         if rule.enabled { "" } else { " (disabled)" }
+                    )?;
+                    if rule.origin != blindspot_plugin::model::BUILT_IN {
+                        writeln!(stdout, "{:<44} from {}", "", rule.origin)?;
+                    }
+                }
+                for s in &skipped {
+                    let at = match s.path.is_empty() {
+                        true => String::new(),
+                        false => format!(" at {}", s.path),
+                    };
+                    writeln!(
+                        stdout,
+                        "skipped Sigma rule {} ({}){at}: {}",
+                        s.rule, s.origin, s.reason
                     )?;
                 }
             }
@@ -421,8 +455,21 @@ fn load_detector(args: &PluginArgs) -> Result<Box<dyn Detector>> {
     Ok(detector)
 }
 
-/// The configuration document for the plugin: JSON as written, or TOML converted to the same JSON.
+/// The configuration document for the plugin: JSON as written, or TOML converted to the same JSON,
+/// with the `--sigma` rule files added.
 fn read_config(args: &PluginArgs) -> Result<Option<String>> {
+    let config = read_config_file(args)?;
+    if args.sigma.is_empty() {
+        return Ok(config);
+    }
+    let usage = |e: anyhow::Error| Fatal::Usage(format!("{e:#}"));
+    let files = blindspot_host::sigma_files::read(&args.sigma).map_err(usage)?;
+    let merged =
+        blindspot_host::sigma_files::add_to_config(config.as_deref(), files).map_err(usage)?;
+    Ok(Some(merged))
+}
+
+fn read_config_file(args: &PluginArgs) -> Result<Option<String>> {
     let Some(path) = &args.config else {
         return Ok(None);
     };
@@ -533,8 +580,13 @@ fn run_bench(
     batch_size: u32,
     rounds: u32,
     python: bool,
+    sigma: &[PathBuf],
 ) -> Result<ExitCode> {
-    use blindspot_host::{bench, synth};
+    use blindspot_host::{bench, sigma_files, synth};
+    let sigma_config = match sigma.is_empty() {
+        true => None,
+        false => Some(sigma_files::add_to_config(None, sigma_files::read(sigma)?)?),
+    };
     let (input, generated) = match input {
         Some(path) => (path, false),
         None => {
@@ -551,6 +603,7 @@ fn run_bench(
         }
     };
     let options = bench::BenchOptions {
+        sigma_config,
         input: input.clone(),
         batch_size: batch_size as usize,
         rounds,

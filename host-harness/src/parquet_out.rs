@@ -44,6 +44,9 @@ fn finding_fields() -> Fields {
         Field::new("technique_id", DataType::Utf8, false),
         Field::new("technique_name", DataType::Utf8, false),
         Field::new("tactic", DataType::Utf8, false),
+        Field::new("technique_id_newer", DataType::Utf8, true),
+        Field::new("technique_name_newer", DataType::Utf8, true),
+        Field::new("tactic_newer", DataType::Utf8, true),
         Field::new("severity", DataType::Utf8, false),
         Field::new("confidence", DataType::Int32, false),
         Field::new("reasons", list.clone(), false),
@@ -269,16 +272,20 @@ fn append_finding(builder: &mut StructBuilder, finding: &Finding) {
     string(builder, 2, Some(&finding.technique_id));
     string(builder, 3, Some(&finding.technique_name));
     string(builder, 4, Some(&finding.tactic));
-    string(builder, 5, Some(finding.severity.as_str()));
-    if let Some(b) = builder.field_builder::<Int32Builder>(6) {
+    let newer = finding.technique_newer.as_ref();
+    string(builder, 5, newer.map(|t| t.id.as_str()));
+    string(builder, 6, newer.map(|t| t.name.as_str()));
+    string(builder, 7, newer.map(|t| t.tactic.as_str()));
+    string(builder, 8, Some(finding.severity.as_str()));
+    if let Some(b) = builder.field_builder::<Int32Builder>(9) {
         b.append_value(i32::from(finding.confidence));
     }
-    strings(builder, 7, &finding.reasons);
-    if let Some(b) = builder.field_builder::<BooleanBuilder>(8) {
+    strings(builder, 10, &finding.reasons);
+    if let Some(b) = builder.field_builder::<BooleanBuilder>(11) {
         b.append_value(finding.suppression.is_some());
     }
-    string(builder, 9, finding.suppression.as_deref());
-    strings(builder, 10, &finding.response);
-    strings(builder, 11, &finding.related_events);
+    string(builder, 12, finding.suppression.as_deref());
+    strings(builder, 13, &finding.response);
+    strings(builder, 14, &finding.related_events);
     builder.append(true);
 }

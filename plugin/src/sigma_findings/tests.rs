@@ -201,3 +201,18 @@ fn a_broken_rule_refuses_the_configuration_and_keeps_the_old_one() {
     );
     assert_eq!(findings(&mut engine, stop_logging()).len(), 2);
 }
+
+#[test]
+fn a_change_both_kinds_of_rule_detect_is_one_move_of_a_sequence() {
+    let mut engine = Engine::new();
+    engine.configure(&config("")).expect("valid rule");
+    assert_eq!(findings(&mut engine, stop_logging()).len(), 2);
+    let mut later = engine.drain();
+    later.extend(engine.flush());
+    let sequences: Vec<&str> = later
+        .iter()
+        .flat_map(|e| &e.findings)
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    assert!(sequences.is_empty(), "{sequences:?}");
+}
