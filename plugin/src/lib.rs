@@ -6,6 +6,7 @@
 //! - `enrich`: detections → findings with context, suppression and response;
 //! - `correlation`: findings that several events together prove, on event time;
 //! - `engine`: drives them per input; `component`, `fluent_bit` and `enrichment_json` export it.
+//!
 //! `sigma` (user rules in Sigma) reads only `model` and `sources`.
 
 #[cfg(not(target_arch = "wasm32"))]
