@@ -36,15 +36,20 @@ def main(output: str, testdata: str) -> int:
     actual = {}
     errors = set()
     correlations = []
+    last_stream = None
     for row in rows:
         if row["input_file"] == "":
             # A correlation finding: a row of its own, no input position, joining other events by id.
+            # Replayed per file, it belongs to the stream read just before it (recorded copies of a
+            # stream share event ids, so ids alone cannot tell which copy completed it).
+            row["_stream"] = last_stream
             correlations.append(row)
             for f in row["findings"]:
                 if f["severity"] not in SEVERITIES or not f["related_events"]:
                     problems.append(f"bad correlation finding {f['rule_id']}: {f}")
             continue
         key = (str(pathlib.Path(row["input_file"]).resolve()), row["input_line"], row["input_record"])
+        last_stream = key[0]
         if key in actual or (row["error"] is not None and key in errors):
             problems.append(f"duplicate row for {key}")
         if row["source"] not in SOURCES:
@@ -88,7 +93,8 @@ def main(output: str, testdata: str) -> int:
         for want_corr in spec.get("correlations", []):
             hits = [
                 r for r in correlations
-                if r["principal"] == want_corr["principal"]
+                if r["_stream"] == stream
+                and r["principal"] == want_corr["principal"]
                 and any(f["rule_id"] == want_corr["rule"]
                         and set(want_corr.get("events", [])) <= set(f["related_events"])
                         for f in r["findings"])
