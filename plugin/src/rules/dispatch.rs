@@ -2,6 +2,7 @@
 //! costs one lookup by its action name. Rules run in catalogue order, so the findings of an event
 //! always come out in the same order.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -87,27 +88,24 @@ impl Tables {
             .map(|(_, rule)| *rule)
     }
 
-    /// Rules for an Azure operation (upper case), exact names first, in catalogue order.
-    pub fn azure(&self, operation: &str) -> Vec<&'static Rule> {
-        let mut found: Vec<&'static Rule> = self.azure.get(operation).cloned().unwrap_or_default();
-        for (suffix, rule) in &self.azure_suffixes {
-            if operation.ends_with(suffix) && !found.iter().any(|r| std::ptr::eq(*r, *rule)) {
-                found.push(rule);
-            }
-        }
-        sort_by_catalogue(&mut found);
-        found
+    /// Rules for an Azure operation (upper case), in catalogue order.
+    pub fn azure(&self, operation: &str) -> Cow<'_, [&'static Rule]> {
+        with_patterns(
+            self.azure.get(operation),
+            self.azure_suffixes
+                .iter()
+                .filter(|(suffix, _)| operation.ends_with(suffix)),
+        )
     }
 
-    pub fn gcp(&self, method: &str) -> Vec<&'static Rule> {
-        let mut found: Vec<&'static Rule> = self.gcp.get(method).cloned().unwrap_or_default();
-        for (pattern, rule) in &self.gcp_patterns {
-            if glob(pattern, method) && !found.iter().any(|r| std::ptr::eq(*r, *rule)) {
-                found.push(rule);
-            }
-        }
-        sort_by_catalogue(&mut found);
-        found
+    /// Rules for a GCP method, in catalogue order.
+    pub fn gcp(&self, method: &str) -> Cow<'_, [&'static Rule]> {
+        with_patterns(
+            self.gcp.get(method),
+            self.gcp_patterns
+                .iter()
+                .filter(|(pattern, _)| glob(pattern, method)),
+        )
     }
 
     pub fn k8s<'a>(
@@ -145,6 +143,27 @@ impl Tables {
     pub fn docker_containers(&self) -> &[&'static Rule] {
         &self.docker_containers
     }
+}
+
+/// The rules listed for an exact name, plus those whose pattern matched. Most events match no pattern,
+/// and then the exact list is returned as it is, without allocating.
+fn with_patterns<'t>(
+    exact: Option<&'t Vec<&'static Rule>>,
+    matched: impl Iterator<Item = &'t (&'static str, &'static Rule)>,
+) -> Cow<'t, [&'static Rule]> {
+    let exact = exact.map_or(&[][..], Vec::as_slice);
+    let mut matched = matched.peekable();
+    if matched.peek().is_none() {
+        return Cow::Borrowed(exact);
+    }
+    let mut found = exact.to_vec();
+    for (_, rule) in matched {
+        if !found.iter().any(|r| std::ptr::eq(*r, *rule)) {
+            found.push(rule);
+        }
+    }
+    sort_by_catalogue(&mut found);
+    Cow::Owned(found)
 }
 
 /// Catalogue position of a rule (rules found by several listeners come out in one order).

@@ -101,14 +101,14 @@ pub fn evaluate(decoded: &Decoded<'_>, env: &Env<'_>, out: &mut Vec<Detection>) 
             }
         }
         SourceEvent::AzureActivity(record) => {
-            for rule in tables.azure(&record.operation) {
+            for rule in tables.azure(&record.operation).iter() {
                 if let Trigger::Azure { check, .. } = rule.trigger {
                     out.extend(check(record, env));
                 }
             }
         }
         SourceEvent::GcpAudit(entry) => {
-            for rule in tables.gcp(&entry.method_name) {
+            for rule in tables.gcp(&entry.method_name).iter() {
                 if let Trigger::Gcp { check, .. } = rule.trigger {
                     out.extend(check(entry, env));
                 }
