@@ -12,10 +12,12 @@ COLUMNS = [
     "input_file", "input_line", "input_record", "event_time", "source", "provider", "account",
     "region", "principal", "principal_type", "source_ip", "user_agent", "action", "target",
     "outcome", "event_id", "raw", "error", "findings", "max_severity", "alert",
+    "shape_note",
 ]
 FINDING_FIELDS = [
-    "rule_id", "title", "technique_id", "technique_name", "tactic", "severity", "confidence",
-    "reasons", "suppressed", "suppression_reason", "response", "related_events",
+    "rule_id", "title", "technique_id", "technique_name", "tactic", "technique_id_newer",
+    "technique_name_newer", "tactic_newer", "severity", "confidence", "reasons", "suppressed",
+    "suppression_reason", "response", "related_events",
 ]
 SEVERITIES = {"info", "low", "medium", "high", "critical"}
 SOURCES = {"aws_cloudtrail", "azure_activity", "gcp_audit", "k8s_audit", "docker", "flow_log", "unknown"}
@@ -36,6 +38,7 @@ def main(output: str, testdata: str) -> int:
     actual = {}
     errors = set()
     correlations = []
+    noted = 0
     last_stream = None
     for row in rows:
         if row["input_file"] == "":
@@ -50,6 +53,16 @@ def main(output: str, testdata: str) -> int:
             continue
         key = (str(pathlib.Path(row["input_file"]).resolve()), row["input_line"], row["input_record"])
         last_stream = key[0]
+        # A fallback shape is named on its rows (testdata/shapes, testdata/ocsf); a canonical stream
+        # is read without one.
+        name = pathlib.Path(row["input_file"]).name
+        fallback = name.split(".")[1:2] in (["athena"], ["filtered"], ["lowercase"], ["minimal"], ["ocsf"])
+        if row["source"] != "unknown" and row["error"] is None:
+            noted += row["shape_note"] is not None
+            if fallback and row["shape_note"] is None:
+                problems.append(f"no shape_note on a fallback shape at {key}")
+            if name.split(".")[1:2] in (["canonical"], ["raw"]) and row["shape_note"] is not None:
+                problems.append(f"shape_note {row['shape_note']!r} on a canonical event at {key}")
         if key in actual or (row["error"] is not None and key in errors):
             problems.append(f"duplicate row for {key}")
         if row["source"] not in SOURCES:
@@ -65,6 +78,9 @@ def main(output: str, testdata: str) -> int:
                 problems.append(f"bad finding {f['rule_id']} at {key}")
             if f["suppressed"] != (f["suppression_reason"] is not None):
                 problems.append(f"suppression flag and reason disagree at {key}")
+            newer = [f["technique_id_newer"], f["technique_name_newer"], f["tactic_newer"]]
+            if any(v is None for v in newer) and any(v is not None for v in newer):
+                problems.append(f"newer technique half filled for {f['rule_id']} at {key}")
         alert = any(not f["suppressed"] and f["severity"] in {"medium", "high", "critical"} for f in row["findings"])
         if alert != row["alert"]:
             problems.append(f"alert column wrong at {key}")
@@ -111,7 +127,7 @@ def main(output: str, testdata: str) -> int:
         print("PROBLEM", p)
     alerts = sum(1 for r in rows if r["alert"])
     print(f"pyarrow: {len(rows)} rows, {len(errors)} error rows, {len(correlations)} correlation rows, "
-          f"{alerts} alerts, "
+          f"{alerts} alerts, {noted} events read from a fallback shape, "
           f"{checked_streams} expected streams checked, {len(problems)} problem(s)")
     return 1 if problems else 0
 

@@ -85,21 +85,38 @@ impl Guest for Component {
         })
     }
 
+    fn skipped_rules() -> Vec<wit::SkippedRule> {
+        ENGINE.with_borrow(|engine| {
+            engine
+                .skipped_sigma()
+                .iter()
+                .map(|s| wit::SkippedRule {
+                    origin: s.error.origin.clone(),
+                    rule: s.error.rule.clone(),
+                    path: s.error.path.clone(),
+                    reason: s.error.reason.clone(),
+                })
+                .collect()
+        })
+    }
+
     fn rules() -> Vec<wit::RuleInfo> {
         ENGINE.with_borrow(|engine| {
             engine
                 .rules()
                 .into_iter()
                 .map(|r| wit::RuleInfo {
-                    id: r.id.to_owned(),
-                    title: r.title.to_owned(),
-                    description: r.description.to_owned(),
-                    technique_id: r.technique_id.to_owned(),
-                    technique_name: r.technique_name.to_owned(),
-                    tactic: r.tactic.to_owned(),
+                    id: r.id,
+                    title: r.title,
+                    description: r.description,
+                    technique_id: r.technique_id,
+                    technique_name: r.technique_name,
+                    tactic: r.tactic,
+                    technique_newer: r.technique_newer.map(technique_to_wit),
                     default_severity: severity_to_wit(r.default_severity),
-                    sources: r.sources.iter().copied().map(source_to_wit).collect(),
+                    sources: r.sources.into_iter().map(source_to_wit).collect(),
                     enabled: r.enabled,
+                    origin: r.origin,
                 })
                 .collect()
         })
@@ -142,12 +159,21 @@ fn severity_to_wit(severity: model::Severity) -> wit::Severity {
     }
 }
 
+fn technique_to_wit(t: model::TechniqueRef) -> wit::TechniqueRef {
+    wit::TechniqueRef {
+        id: t.id,
+        name: t.name,
+        tactic: t.tactic,
+    }
+}
+
 fn event_to_wit(event: model::EnrichedEvent) -> wit::EnrichedEvent {
     let f = event.fields;
     wit::EnrichedEvent {
         source: source_to_wit(event.source),
         envelope_index: event.envelope_index,
         raw: event.raw,
+        shape_note: event.shape_note,
         fields: wit::Normalized {
             event_time: f.event_time,
             event_id: f.event_id,
@@ -176,6 +202,7 @@ fn event_to_wit(event: model::EnrichedEvent) -> wit::EnrichedEvent {
                 technique_id: x.technique_id,
                 technique_name: x.technique_name,
                 tactic: x.tactic,
+                technique_newer: x.technique_newer.map(technique_to_wit),
                 severity: severity_to_wit(x.severity),
                 confidence: x.confidence,
                 reasons: x.reasons,

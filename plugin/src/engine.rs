@@ -9,6 +9,8 @@ use crate::model::{
     StateStats,
 };
 use crate::rules::{self, Env, memory};
+use crate::sigma::Skipped;
+use crate::sigma_findings::LoadedSigma;
 use crate::sources;
 use crate::sources::envelope::{self, Inner, Position};
 
@@ -25,6 +27,8 @@ pub struct Engine {
     destinations: memory::Destinations,
     /// Counters of the streams already flushed.
     retired: StateStats,
+    /// The configuration's Sigma rules, compiled; `None` when it has none.
+    sigma: Option<LoadedSigma>,
 }
 
 impl Engine {
@@ -36,11 +40,17 @@ impl Engine {
     /// Correlation state starts afresh: its windows and caps come from the configuration.
     pub fn configure(&mut self, document: &str) -> Result<(), ConfigError> {
         let config = Config::parse(document)?;
+        let sigma = LoadedSigma::load(&config.sigma)?;
+        let sigma_ids = || sigma.iter().flat_map(LoadedSigma::ids);
         config.check_rule_references(
-            |id| rules::find(id).is_some(),
-            |pattern| rules::catalogue().any(|r| pattern.matches(r.id)),
+            |id| rules::find(id).is_some() || sigma_ids().any(|s| s == id),
+            |pattern| {
+                rules::catalogue().any(|r| pattern.matches(r.id))
+                    || sigma_ids().any(|s| pattern.matches(s))
+            },
         )?;
         self.config = config;
+        self.sigma = sigma;
         self.correlator = Correlator::new(&self.config);
         Ok(())
     }
@@ -49,11 +59,20 @@ impl Engine {
         &self.config
     }
 
-    /// Every rule, with whether the active configuration enables it.
+    /// Every rule, built-in then Sigma, with whether the active configuration enables it.
     pub fn rules(&self) -> Vec<RuleInfo> {
-        rules::catalogue()
+        let mut all: Vec<RuleInfo> = rules::catalogue()
             .map(|r| r.info(self.config.enabled(r.id)))
-            .collect()
+            .collect();
+        if let Some(sigma) = &self.sigma {
+            all.extend(sigma.info(&self.config));
+        }
+        all
+    }
+
+    /// Sigma rules the configuration holds but `on_unsupported: skip-and-report` left out.
+    pub fn skipped_sigma(&self) -> &[Skipped] {
+        self.sigma.as_ref().map_or(&[], LoadedSigma::skipped)
     }
 
     pub fn process(&mut self, batch: &[RawEvent<'_>]) -> Vec<EventOutcome> {
@@ -146,7 +165,8 @@ impl Engine {
             destinations: &self.destinations,
         };
         rules::evaluate(&decoded, &env, &mut detections);
-        let findings = if detections.is_empty() {
+        let sigma = self.sigma.as_ref().zip(object);
+        let findings = if detections.is_empty() && sigma.is_none() {
             Vec::new()
         } else {
             let context = Context {
@@ -158,10 +178,20 @@ impl Engine {
                     ..decoded.event.scope()
                 },
             };
-            detections
+            let mut findings: Vec<_> = detections
                 .into_iter()
                 .filter_map(|d| enrich::finding(d, &context, &self.config))
-                .collect()
+                .collect();
+            if let Some((sigma, object)) = sigma {
+                sigma.findings(
+                    decoded.source,
+                    object,
+                    &context,
+                    &self.config,
+                    &mut findings,
+                );
+            }
+            findings
         };
         let mut event = EnrichedEvent {
             source: decoded.source,
@@ -169,6 +199,7 @@ impl Engine {
             raw: position.raw.map(str::to_owned),
             fields: std::mem::take(&mut decoded.fields),
             findings,
+            shape_note: decoded.shape_note.map(str::to_owned),
         };
         memory::learn(&decoded, &mut self.destinations);
         self.correlator.observe(&decoded, &mut event, &self.config);

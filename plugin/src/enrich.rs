@@ -3,8 +3,9 @@
 //! steps every finding carries.
 
 use crate::config::{Config, Scope, Verdict};
-use crate::model::{Finding, Normalized, Outcome, Severity};
+use crate::model::{Finding, Normalized, Outcome, Severity, TechniqueRef};
 use crate::rules::Detection;
+use crate::rules::attack::Technique;
 
 /// How a call was made, from its user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +98,84 @@ pub struct Context<'e> {
     pub scope: Scope<'e>,
 }
 
+/// What a finding names about the rule that fired: a built-in rule or a loaded Sigma rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta<'r> {
+    pub id: &'r str,
+    pub title: &'r str,
+    pub technique: TechniqueView<'r>,
+    pub newer: Option<TechniqueView<'r>>,
+}
+
+/// One ATT&CK technique, borrowed from the rule's metadata.
+#[derive(Debug, Clone, Copy)]
+pub struct TechniqueView<'r> {
+    pub id: &'r str,
+    pub name: &'r str,
+    pub tactic: &'r str,
+}
+
+impl From<Technique> for TechniqueView<'static> {
+    fn from(t: Technique) -> Self {
+        TechniqueView {
+            id: t.id,
+            name: t.name,
+            tactic: t.tactic,
+        }
+    }
+}
+
+impl TechniqueView<'_> {
+    fn to_ref(self) -> TechniqueRef {
+        TechniqueRef {
+            id: self.id.to_owned(),
+            name: self.name.to_owned(),
+            tactic: self.tactic.to_owned(),
+        }
+    }
+}
+
+/// What a rule observed on the event, before context and configuration.
+#[derive(Debug)]
+pub struct Observed {
+    pub severity: Severity,
+    pub confidence: u8,
+    pub reasons: Vec<String>,
+    pub scope: String,
+    pub restore: Vec<String>,
+    /// Response steps the rule brings along (a Sigma rule's description and known false positives),
+    /// placed before the closing investigate step.
+    pub notes: Vec<String>,
+}
+
 /// Turn one detection into a finding, or nothing when configuration switched its rule off.
 pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> Option<Finding> {
     let rule = detection.rule;
+    let meta = RuleMeta {
+        id: rule.id,
+        title: rule.title,
+        technique: rule.attack.v18.into(),
+        newer: rule.attack.newer.map(TechniqueView::from),
+    };
+    let observed = Observed {
+        severity: detection.severity,
+        confidence: detection.confidence,
+        reasons: detection.reasons,
+        scope: detection.scope,
+        restore: detection.restore,
+        notes: Vec::new(),
+    };
+    finding_for(meta, observed, context, config)
+}
+
+/// Any rule's observation into a finding: the same context, switches, suppressions and response
+/// steps whichever kind of rule fired.
+pub fn finding_for(
+    rule: RuleMeta<'_>,
+    detection: Observed,
+    context: &Context<'_>,
+    config: &Config,
+) -> Option<Finding> {
     if !config.enabled(rule.id) {
         return None;
     }
@@ -198,9 +274,10 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
     Some(Finding {
         rule_id: rule.id.to_owned(),
         title: rule.title.to_owned(),
-        technique_id: rule.attack.v18.id.to_owned(),
-        technique_name: rule.attack.v18.name.to_owned(),
-        tactic: rule.attack.v18.tactic.to_owned(),
+        technique_id: rule.technique.id.to_owned(),
+        technique_name: rule.technique.name.to_owned(),
+        tactic: rule.technique.tactic.to_owned(),
+        technique_newer: rule.newer.map(TechniqueView::to_ref),
         severity,
         confidence: u8::try_from(confidence.clamp(0, 100)).unwrap_or(0),
         reasons,
@@ -209,6 +286,7 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
             fields,
             detection.scope,
             detection.restore,
+            detection.notes,
             fields.outcome == Outcome::Failure,
         ),
         related_events: Vec::new(),
@@ -216,7 +294,13 @@ pub fn finding(detection: Detection, context: &Context<'_>, config: &Config) -> 
 }
 
 /// The four response steps of docs/detections.md, filled in for this event.
-fn response(fields: &Normalized, scope: String, restore: Vec<String>, failed: bool) -> Vec<String> {
+fn response(
+    fields: &Normalized,
+    scope: String,
+    restore: Vec<String>,
+    notes: Vec<String>,
+    failed: bool,
+) -> Vec<String> {
     let who = fields.principal.as_deref().unwrap_or("the principal");
     let action = fields.action.as_deref().unwrap_or("the change");
     let target = fields
@@ -240,6 +324,7 @@ fn response(fields: &Normalized, scope: String, restore: Vec<String>, failed: bo
     for command in restore {
         steps.push(format!("{label}: {command}"));
     }
+    steps.extend(notes);
     let account = fields
         .account
         .as_deref()

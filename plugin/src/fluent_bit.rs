@@ -124,7 +124,7 @@ unsafe fn bytes<'a>(ptr: *const u8, len: u32) -> &'a [u8] {
 impl Filter {
     fn load() -> Filter {
         let mut engine = Engine::new();
-        let config_error = match read_config() {
+        let config_error = match crate::fluent_bit_sigma::with_rules(read_config()) {
             Ok(None) => None,
             Ok(Some((path, text))) => engine
                 .configure(&text)

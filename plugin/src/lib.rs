@@ -20,6 +20,7 @@ pub mod model;
 pub mod rules;
 pub mod sanitize;
 pub mod sigma;
+pub mod sigma_findings;
 pub mod sources;
 
 #[cfg(all(target_arch = "wasm32", target_env = "p2"))]
@@ -27,5 +28,7 @@ mod component;
 
 #[cfg(all(target_arch = "wasm32", target_env = "p1"))]
 pub mod fluent_bit;
+#[cfg(any(test, all(target_arch = "wasm32", target_env = "p1")))]
+pub mod fluent_bit_sigma;
 
 pub use engine::Engine;

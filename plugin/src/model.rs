@@ -148,6 +148,8 @@ pub struct Finding {
     pub technique_id: String,
     pub technique_name: String,
     pub tactic: String,
+    /// The same behaviour in the newer ATT&CK release (Defense Impairment ids), where known.
+    pub technique_newer: Option<TechniqueRef>,
     pub severity: Severity,
     /// Percent, 0-100.
     pub confidence: u8,
@@ -168,6 +170,10 @@ pub struct EnrichedEvent {
     pub raw: Option<String>,
     pub fields: Normalized,
     pub findings: Vec<Finding>,
+    /// How the event was recognised when it was not in its source's canonical shape
+    /// (`sources::shape_note`); `None` for canonical events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape_note: Option<String>,
 }
 
 impl EnrichedEvent {
@@ -230,16 +236,30 @@ pub struct StateStats {
     pub emitted: u64,
 }
 
-/// A rule's catalogue entry.
+/// A technique in one ATT&CK release (`technique-ref` in the WIT contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TechniqueRef {
+    pub id: String,
+    pub name: String,
+    pub tactic: String,
+}
+
+/// Where built-in rules come from in `RuleInfo::origin`.
+pub const BUILT_IN: &str = "built-in";
+
+/// A rule's catalogue entry: a built-in rule or a loaded Sigma rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleInfo {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub technique_id: &'static str,
-    pub technique_name: &'static str,
-    pub tactic: &'static str,
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub technique_id: String,
+    pub technique_name: String,
+    pub tactic: String,
+    pub technique_newer: Option<TechniqueRef>,
     pub default_severity: Severity,
-    pub sources: &'static [SourceKind],
+    pub sources: Vec<SourceKind>,
     pub enabled: bool,
+    /// `built-in`, or the Sigma rule's origin (file path or `config.sigma.rules[i]`).
+    pub origin: String,
 }

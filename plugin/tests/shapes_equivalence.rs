@@ -118,3 +118,35 @@ fn security_lake_records_say_so() {
                 && *note == Some(sources::shape_note::OCSF_API_ACTIVITY))
     );
 }
+
+/// The note leaves the engine with the event (the WIT `shape-note`, the Parquet `shape_note` column).
+#[test]
+fn the_engine_reports_the_shape_note_of_each_event() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir("shapes")).expect("testdata/shapes") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("ndjson") {
+            continue;
+        }
+        let mut engine = Engine::new();
+        let reported: Vec<Option<String>> = lines(&path)
+            .iter()
+            .flat_map(|line| {
+                let raw = RawEvent {
+                    data: line.as_bytes(),
+                    source_hint: None,
+                    tag: None,
+                };
+                engine.process_one(&raw).expect("every line reads")
+            })
+            .map(|event| event.shape_note)
+            .collect();
+        let decided: Vec<Option<String>> = notes(&path)
+            .into_iter()
+            .map(|(_, note)| note.map(str::to_owned))
+            .collect();
+        assert_eq!(reported, decided, "{}", path.display());
+        checked += reported.iter().filter(|n| n.is_some()).count();
+    }
+    assert!(checked > 0, "the fallback shapes carry notes");
+}

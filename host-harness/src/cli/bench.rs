@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use blindspot_host::dev::{bench, synth};
-use blindspot_host::runtime::wasm_host;
+use blindspot_host::runtime::{sigma_files, wasm_host};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -31,6 +31,9 @@ pub struct BenchArgs {
     /// Skip the Python json.loads comparison.
     #[arg(long)]
     no_python: bool,
+    /// Also measure the wasm plugin with these Sigma rules loaded (files or directories of *.yml).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    sigma: Vec<PathBuf>,
 }
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
@@ -54,7 +57,15 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             (path, true)
         }
     };
+    let sigma_config = match args.sigma.is_empty() {
+        true => None,
+        false => Some(sigma_files::add_to_config(
+            None,
+            sigma_files::read(&args.sigma)?,
+        )?),
+    };
     let options = bench::BenchOptions {
+        sigma_config,
         input: input.clone(),
         batch_size: args.batch_size as usize,
         rounds: args.rounds,

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use blindspot_host::replay::DetectorFactory;
 use blindspot_host::runtime::detector::{Detector, NativeDetector};
 use blindspot_host::runtime::limits::{self, Limits};
+use blindspot_host::runtime::sigma_files;
 use blindspot_host::runtime::wasm_host::{self, LoadedPlugin};
 use clap::ValueEnum;
 
@@ -24,6 +25,10 @@ pub struct PluginArgs {
     /// Configuration document (JSON) handed to the plugin's `configure`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Sigma rule files, or directories whose `*.yml` / `*.yaml` files are read (not recursively);
+    /// added to the configuration's `sigma.rules` with their paths as origins.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub sigma: Vec<PathBuf>,
     /// Which build of the engine runs.
     #[arg(long, value_enum, default_value = "wasm")]
     pub engine: EngineKind,
@@ -44,8 +49,20 @@ pub struct PluginArgs {
 }
 
 impl PluginArgs {
-    /// The configuration document for the plugin: JSON as written, or TOML converted to the same JSON.
+    /// The configuration document for the plugin: JSON as written, or TOML converted to the same JSON,
+    /// with the `--sigma` rule files added.
     pub fn read_config(&self) -> Result<Option<String>> {
+        let config = self.read_config_file()?;
+        if self.sigma.is_empty() {
+            return Ok(config);
+        }
+        let files = sigma_files::read(&self.sigma).map_err(|e| usage(format!("{e:#}")))?;
+        let merged = sigma_files::add_to_config(config.as_deref(), files)
+            .map_err(|e| usage(format!("{e:#}")))?;
+        Ok(Some(merged))
+    }
+
+    fn read_config_file(&self) -> Result<Option<String>> {
         let Some(path) = &self.config else {
             return Ok(None);
         };

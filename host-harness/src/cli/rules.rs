@@ -21,12 +21,23 @@ pub struct RulesArgs {
 }
 
 pub fn run(args: RulesArgs) -> Result<ExitCode> {
-    let rules = args.plugin.detector()?.rules()?;
+    let mut detector = args.plugin.detector()?;
+    let rules = detector.rules()?;
+    let skipped = detector.skipped_rules()?;
     let mut stdout = std::io::stdout().lock();
     if args.markdown {
         stdout.write_all(catalogue::markdown(&rules).as_bytes())?;
+        stdout.write_all(catalogue::skipped_markdown(&skipped).as_bytes())?;
     } else if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &rules)?;
+        if skipped.is_empty() {
+            serde_json::to_writer_pretty(&mut stdout, &rules)?;
+        } else {
+            // Rules stay a plain list (what scripts read); skipped Sigma rules need a key of their own.
+            serde_json::to_writer_pretty(
+                &mut stdout,
+                &serde_json::json!({ "rules": rules, "skipped_sigma_rules": skipped }),
+            )?;
+        }
         writeln!(stdout)?;
     } else {
         writeln!(
@@ -45,6 +56,23 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
                 sources.join(","),
                 rule.title,
                 if rule.enabled { "" } else { " (disabled)" }
+            )?;
+            if rule.origin != blindspot_plugin::model::BUILT_IN {
+                writeln!(stdout, "{:<44} from {}", "", rule.origin)?;
+            }
+        }
+        for s in &skipped {
+            writeln!(
+                stdout,
+                "skipped Sigma rule {} ({}){}: {}",
+                s.rule,
+                s.origin,
+                if s.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", s.path)
+                },
+                s.reason
             )?;
         }
     }

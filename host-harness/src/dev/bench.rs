@@ -22,6 +22,8 @@ pub struct BenchOptions {
     pub rounds: u32,
     pub python: bool,
     pub cache_dir: Option<PathBuf>,
+    /// A configuration with Sigma rules (`--sigma`): the wasm plugin is measured again with them.
+    pub sigma_config: Option<String>,
 }
 
 /// One measured rate.
@@ -115,6 +117,7 @@ pub const VALIDATE: &str = "serde_json validate (IgnoredAny), native";
 pub const VALUE: &str = "serde_json::Value parse, native";
 pub const WASM: &str = "plugin in wasmtime, batch API";
 pub const NATIVE: &str = "engine built natively, same batches";
+pub const WASM_SIGMA: &str = "plugin in wasmtime, Sigma rules loaded";
 pub const REPLAY: &str = "replay end to end (wasm, Parquet zstd)";
 pub const PYTHON: &str = "python3 json.loads loop";
 
@@ -163,6 +166,27 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
         let mut detector = plugin.instantiate()?;
         through_detector(&mut detector, &lines, options.batch_size)
     })?);
+    if let Some(config) = &options.sigma_config {
+        let configured = || -> Result<_> {
+            let mut detector = plugin.instantiate()?;
+            if let Err(rejected) = detector.configure(config)? {
+                bail!("the plugin refused the Sigma rules: {rejected}");
+            }
+            Ok(detector)
+        };
+        let loaded = configured()?
+            .rules()?
+            .iter()
+            .filter(|r| r.origin != blindspot_plugin::model::BUILT_IN)
+            .count();
+        report.rates.push(best(WASM_SIGMA, &mut || {
+            let mut detector = configured()?;
+            through_detector(&mut detector, &lines, options.batch_size)
+        })?);
+        report.notes.push(format!(
+            "{WASM_SIGMA}: {loaded} Sigma rules beside the built-in ones"
+        ));
+    }
     report.rates.push(best(NATIVE, &mut || {
         let mut detector = NativeDetector::default();
         through_detector(&mut detector, &lines, options.batch_size)

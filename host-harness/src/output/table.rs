@@ -37,6 +37,9 @@ fn finding_fields() -> Fields {
         Field::new("technique_id", DataType::Utf8, false),
         Field::new("technique_name", DataType::Utf8, false),
         Field::new("tactic", DataType::Utf8, false),
+        Field::new("technique_id_newer", DataType::Utf8, true),
+        Field::new("technique_name_newer", DataType::Utf8, true),
+        Field::new("tactic_newer", DataType::Utf8, true),
         Field::new("severity", DataType::Utf8, false),
         Field::new("confidence", DataType::Int32, false),
         Field::new("reasons", list.clone(), false),
@@ -80,6 +83,8 @@ pub fn schema() -> SchemaRef {
         Field::new("findings", DataType::List(findings_item_field()), false),
         text("max_severity"),
         Field::new("alert", DataType::Boolean, false),
+        // How the event was recognised when not in its canonical shape (docs/sources.md).
+        text("shape_note"),
     ]))
 }
 
@@ -165,6 +170,7 @@ pub fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
         .with_field(findings_item_field());
     let mut max_severity = StringBuilder::new();
     let mut alert = BooleanBuilder::with_capacity(n);
+    let mut shape_note = StringBuilder::new();
 
     for row in rows {
         input_file.append_value(&row.input_file);
@@ -199,6 +205,7 @@ pub fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
                 findings.append(true);
                 max_severity.append_option(event.max_severity().map(|s| s.as_str()));
                 alert.append_value(event.is_alert());
+                shape_note.append_option(event.shape_note.as_deref());
             }
             None => {
                 event_time.append_null();
@@ -209,6 +216,7 @@ pub fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
                 findings.append(true);
                 max_severity.append_null();
                 alert.append_value(false);
+                shape_note.append_null();
             }
         }
     }
@@ -226,6 +234,7 @@ pub fn to_record_batch(rows: &[Row]) -> Result<RecordBatch> {
     columns.push(Arc::new(findings.finish()));
     columns.push(Arc::new(max_severity.finish()));
     columns.push(Arc::new(alert.finish()));
+    columns.push(Arc::new(shape_note.finish()));
     Ok(RecordBatch::try_new(schema(), columns)?)
 }
 
@@ -252,16 +261,20 @@ fn append_finding(builder: &mut StructBuilder, finding: &Finding) {
     string(builder, 2, Some(&finding.technique_id));
     string(builder, 3, Some(&finding.technique_name));
     string(builder, 4, Some(&finding.tactic));
-    string(builder, 5, Some(finding.severity.as_str()));
-    if let Some(b) = builder.field_builder::<Int32Builder>(6) {
+    let newer = finding.technique_newer.as_ref();
+    string(builder, 5, newer.map(|t| t.id.as_str()));
+    string(builder, 6, newer.map(|t| t.name.as_str()));
+    string(builder, 7, newer.map(|t| t.tactic.as_str()));
+    string(builder, 8, Some(finding.severity.as_str()));
+    if let Some(b) = builder.field_builder::<Int32Builder>(9) {
         b.append_value(i32::from(finding.confidence));
     }
-    strings(builder, 7, &finding.reasons);
-    if let Some(b) = builder.field_builder::<BooleanBuilder>(8) {
+    strings(builder, 10, &finding.reasons);
+    if let Some(b) = builder.field_builder::<BooleanBuilder>(11) {
         b.append_value(finding.suppression.is_some());
     }
-    string(builder, 9, finding.suppression.as_deref());
-    strings(builder, 10, &finding.response);
-    strings(builder, 11, &finding.related_events);
+    string(builder, 12, finding.suppression.as_deref());
+    strings(builder, 13, &finding.response);
+    strings(builder, 14, &finding.related_events);
     builder.append(true);
 }

@@ -4,9 +4,7 @@
 
 use anyhow::Result;
 use blindspot_plugin::Engine;
-use blindspot_plugin::model::{
-    EnrichedEvent, EventOutcome, RawEvent, Severity, SourceKind, StateStats,
-};
+use blindspot_plugin::model::{EnrichedEvent, EventOutcome, RawEvent, SourceKind, StateStats};
 
 /// One input handed to the detector.
 #[derive(Debug, Clone)]
@@ -16,18 +14,16 @@ pub struct Input {
     pub tag: Option<String>,
 }
 
-/// A rule as the loaded plugin describes it.
+/// A rule as the loaded plugin describes it (built-in or a loaded Sigma rule).
+pub use blindspot_plugin::model::RuleInfo as RuleEntry;
+
+/// A configured Sigma rule the plugin left out (`sigma.on_unsupported: skip-and-report`).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct RuleEntry {
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub technique_id: String,
-    pub technique_name: String,
-    pub tactic: String,
-    pub default_severity: Severity,
-    pub sources: Vec<SourceKind>,
-    pub enabled: bool,
+pub struct SkippedRule {
+    pub origin: String,
+    pub rule: String,
+    pub path: String,
+    pub reason: String,
 }
 
 /// A configuration the plugin refused.
@@ -80,6 +76,10 @@ pub trait Detector {
     fn drain(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn flush(&mut self) -> Result<Vec<EnrichedEvent>>;
     fn rules(&mut self) -> Result<Vec<RuleEntry>>;
+    /// Configured Sigma rules left out as unsupported.
+    fn skipped_rules(&mut self) -> Result<Vec<SkippedRule>> {
+        Ok(Vec::new())
+    }
     /// Counters of the plugin's bounded correlation state.
     fn stats(&mut self) -> Result<StateStats>;
     /// Failures contained so far.
@@ -128,20 +128,19 @@ impl Detector for NativeDetector {
     }
 
     fn rules(&mut self) -> Result<Vec<RuleEntry>> {
+        Ok(self.engine.rules())
+    }
+
+    fn skipped_rules(&mut self) -> Result<Vec<SkippedRule>> {
         Ok(self
             .engine
-            .rules()
-            .into_iter()
-            .map(|r| RuleEntry {
-                id: r.id.to_owned(),
-                title: r.title.to_owned(),
-                description: r.description.to_owned(),
-                technique_id: r.technique_id.to_owned(),
-                technique_name: r.technique_name.to_owned(),
-                tactic: r.tactic.to_owned(),
-                default_severity: r.default_severity,
-                sources: r.sources.to_vec(),
-                enabled: r.enabled,
+            .skipped_sigma()
+            .iter()
+            .map(|s| SkippedRule {
+                origin: s.error.origin.clone(),
+                rule: s.error.rule.clone(),
+                path: s.error.path.clone(),
+                reason: s.error.reason.clone(),
             })
             .collect())
     }

@@ -7,5 +7,6 @@ pub mod detector;
 pub mod fluent_bit;
 #[cfg(feature = "runtime")]
 pub mod limits;
+pub mod sigma_files;
 #[cfg(feature = "runtime")]
 pub mod wasm_host;

@@ -18,7 +18,9 @@ use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::detector::{ConfigRejected, Detector, Incidents, Input, POISONOUS_EVENT, RuleEntry};
+use super::detector::{
+    ConfigRejected, Detector, Incidents, Input, POISONOUS_EVENT, RuleEntry, SkippedRule,
+};
 use super::limits::{EpochTicker, Limits, MemoryGuard};
 
 mod bindings {
@@ -410,9 +412,27 @@ impl Detector for WasmDetector {
                 technique_id: r.technique_id,
                 technique_name: r.technique_name,
                 tactic: r.tactic,
+                technique_newer: r.technique_newer.map(technique_from_wit),
                 default_severity: severity_from_wit(r.default_severity),
                 sources: r.sources.into_iter().map(source_from_wit).collect(),
                 enabled: r.enabled,
+                origin: r.origin,
+            })
+            .collect())
+    }
+
+    fn skipped_rules(&mut self) -> Result<Vec<SkippedRule>> {
+        let skipped = match self.call(|b, s| b.call_skipped_rules(s))? {
+            Ok(skipped) => skipped,
+            Err(failure) => bail!("listing the plugin's skipped rules: {}", failure.message),
+        };
+        Ok(skipped
+            .into_iter()
+            .map(|s| SkippedRule {
+                origin: s.origin,
+                rule: s.rule,
+                path: s.path,
+                reason: s.reason,
             })
             .collect())
     }
@@ -484,12 +504,21 @@ fn severity_from_wit(severity: wit::Severity) -> model::Severity {
     }
 }
 
+fn technique_from_wit(t: wit::TechniqueRef) -> model::TechniqueRef {
+    model::TechniqueRef {
+        id: t.id,
+        name: t.name,
+        tactic: t.tactic,
+    }
+}
+
 fn event_from_wit(event: wit::EnrichedEvent) -> EnrichedEvent {
     let f = event.fields;
     EnrichedEvent {
         source: source_from_wit(event.source),
         envelope_index: event.envelope_index,
         raw: event.raw,
+        shape_note: event.shape_note,
         fields: model::Normalized {
             event_time: f.event_time,
             event_id: f.event_id,
@@ -518,6 +547,7 @@ fn event_from_wit(event: wit::EnrichedEvent) -> EnrichedEvent {
                 technique_id: x.technique_id,
                 technique_name: x.technique_name,
                 tactic: x.tactic,
+                technique_newer: x.technique_newer.map(technique_from_wit),
                 severity: severity_from_wit(x.severity),
                 confidence: x.confidence,
                 reasons: x.reasons,

@@ -18,7 +18,7 @@ fn input(data: &str) -> Input {
 #[test]
 fn component_imports_only_what_std_links() {
     let allowed = [
-        "blindspot:detect/types@0.2.0",
+        "blindspot:detect/types@0.3.0",
         "wasi:io/poll@0.2.6",
         "wasi:io/error@0.2.6",
         "wasi:io/streams@0.2.6",

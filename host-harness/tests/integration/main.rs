@@ -18,4 +18,5 @@ mod replay_testdata;
 mod report_html;
 mod resume;
 mod rule_cases;
+mod sigma_hosts;
 mod state_cap;

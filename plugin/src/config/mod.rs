@@ -6,6 +6,7 @@ pub mod agents;
 pub mod correlation;
 pub mod network;
 pub mod output;
+pub mod sigma;
 pub mod tickets;
 pub mod windows;
 
@@ -21,6 +22,7 @@ use crate::sources::json::Object;
 use agents::{AgentDocument, CustomAgent};
 use correlation::{CorrelationDocument, CorrelationSettings};
 use network::{NetworkDocument, NetworkSettings};
+use sigma::{SigmaSection, SigmaSettings};
 use tickets::{TicketDocument, TicketScheme};
 use windows::{MaintenanceWindow, WindowDocument};
 
@@ -71,6 +73,9 @@ struct Document {
     network: NetworkDocument,
     #[serde(default)]
     output: output::OutputSettings,
+    /// Sigma rules evaluated beside the built-in ones (docs/sigma.md).
+    #[serde(default)]
+    sigma: SigmaSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +284,8 @@ pub struct Config {
     pub network: NetworkSettings,
     /// What NDJSON filters write (the Fluent Bit module, `blindspot filter`).
     pub output: output::OutputSettings,
+    /// Sigma rule texts; `Engine::configure` compiles them.
+    pub sigma: SigmaSettings,
     /// Rule ids and patterns the document names, checked against the catalogue by the engine.
     references: Vec<RuleReference>,
 }
@@ -366,6 +373,7 @@ impl Config {
             .collect();
         let correlation = CorrelationSettings::validate(document.correlation)?;
         let network = network::validate(document.network)?;
+        let sigma = sigma::settings(document.sigma);
         Ok(Config {
             rules,
             suppressions,
@@ -375,6 +383,7 @@ impl Config {
             break_glass_principals,
             correlation,
             network,
+            sigma,
             references,
             output: document.output,
         })

@@ -13,6 +13,7 @@ use crate::config::correlation::{CorrelationSettings, MAX_MOVES_LISTED};
 use crate::model::{EnrichedEvent, Finding, Normalized, Outcome, Severity, SourceKind};
 use crate::rules::sequences::{DENIED_ATTEMPTS, EVASION_SEQUENCE};
 use crate::rules::{Detection, Rule};
+use crate::sigma_findings;
 
 /// Which findings a sequence collects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,10 +127,19 @@ impl Sequences {
         let (Some(principal), Some(time)) = (fields.principal.as_deref(), fields.event_time) else {
             return;
         };
-        let moves: Vec<Move> = event
+        let collected: Vec<&Finding> = event
             .findings
             .iter()
             .filter(|f| self.pattern.collects(event, f))
+            .collect();
+        // A Sigma rule written for a behaviour a built-in rule already detects must not count the one
+        // change twice: Sigma findings are moves only on events no built-in rule judged.
+        let built_in = collected
+            .iter()
+            .any(|f| !f.rule_id.starts_with(sigma_findings::PREFIX));
+        let moves: Vec<Move> = collected
+            .into_iter()
+            .filter(|f| !built_in || !f.rule_id.starts_with(sigma_findings::PREFIX))
             .map(|f| Move {
                 time,
                 rule_id: f.rule_id.clone(),

@@ -31,6 +31,7 @@ pub fn event(
         raw: None,
         fields,
         findings: vec![finding],
+        shape_note: None,
     })
 }
 

@@ -150,3 +150,57 @@ pub const MODIFY_HIERARCHY: Attack = Attack {
     v18: v18("T1666", "Modify Cloud Resource Hierarchy"),
     newer: None,
 };
+
+/// Every technique pair above, for looking up the names of ids Sigma rules tag.
+pub const ALL: [&Attack; 17] = [
+    &CLOUD_LOGS,
+    &TOOLS,
+    &CLOUD_FIREWALL,
+    &INDICATOR_BLOCKING,
+    &MODIFY_COMPUTE,
+    &CREATE_SNAPSHOT,
+    &CREATE_INSTANCE,
+    &DELETE_INSTANCE,
+    &REVERT_INSTANCE,
+    &ESCAPE,
+    &DEPLOY_CONTAINER,
+    &CONTAINER_ADMIN,
+    &TRANSFER_TO_CLOUD_ACCOUNT,
+    &UNUSED_REGIONS,
+    &CLOUD_ADMIN_COMMAND,
+    &INDICATOR_REMOVAL,
+    &MODIFY_HIERARCHY,
+];
+
+impl Technique {
+    pub fn to_ref(&self) -> crate::model::TechniqueRef {
+        crate::model::TechniqueRef {
+            id: self.id.to_owned(),
+            name: self.name.to_owned(),
+            tactic: self.tactic.to_owned(),
+        }
+    }
+}
+
+/// The technique pair holding `id` (case-insensitive) in either release, and whether `id` is the
+/// newer release's.
+pub fn lookup(id: &str) -> Option<(&'static Attack, bool)> {
+    ALL.into_iter().find_map(|attack| {
+        if attack.v18.id.eq_ignore_ascii_case(id) {
+            Some((attack, false))
+        } else if attack.newer.is_some_and(|n| n.id.eq_ignore_ascii_case(id)) {
+            Some((attack, true))
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether an id belongs to the newer release's Defense Impairment techniques (T1685, T1686 and
+/// their sub-techniques), which ATT&CK v18 does not have.
+pub fn is_defense_impairment(id: &str) -> bool {
+    let id = id.to_ascii_uppercase();
+    ["T1685", "T1686"]
+        .iter()
+        .any(|t| id == *t || id.starts_with(&format!("{t}.")))
+}

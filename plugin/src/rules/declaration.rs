@@ -137,15 +137,17 @@ impl Rule {
 
     pub fn info(&self, enabled: bool) -> RuleInfo {
         RuleInfo {
-            id: self.id,
-            title: self.title,
-            description: self.description,
-            technique_id: self.attack.v18.id,
-            technique_name: self.attack.v18.name,
-            tactic: self.attack.v18.tactic,
+            id: self.id.to_owned(),
+            title: self.title.to_owned(),
+            description: self.description.to_owned(),
+            technique_id: self.attack.v18.id.to_owned(),
+            technique_name: self.attack.v18.name.to_owned(),
+            tactic: self.attack.v18.tactic.to_owned(),
+            technique_newer: self.attack.newer.map(|t| t.to_ref()),
             default_severity: self.severity,
-            sources: self.sources(),
+            sources: self.sources().to_vec(),
             enabled,
+            origin: crate::model::BUILT_IN.to_owned(),
         }
     }
 }

@@ -79,14 +79,13 @@ fn tactic(text: &str) -> Named {
 }
 
 /// ATT&CK names a sub-technique `Parent: Sub` under id `T1234.001`; OCSF wants both halves.
-fn attack(finding: &Finding) -> Attack {
-    let tactic = tactic(&finding.tactic);
-    match finding.technique_id.split_once('.') {
+fn attack(technique_id: &str, technique_name: &str, tactic_text: &str) -> Attack {
+    let tactic = tactic(tactic_text);
+    match technique_id.split_once('.') {
         Some((parent, _)) => {
-            let (parent_name, sub_name) = finding
-                .technique_name
+            let (parent_name, sub_name) = technique_name
                 .split_once(": ")
-                .unwrap_or(("", finding.technique_name.as_str()));
+                .unwrap_or(("", technique_name));
             Attack {
                 tactic,
                 technique: Named {
@@ -94,7 +93,7 @@ fn attack(finding: &Finding) -> Attack {
                     name: parent_name.to_string(),
                 },
                 sub_technique: Some(Named {
-                    uid: finding.technique_id.clone(),
+                    uid: technique_id.to_string(),
                     name: sub_name.to_string(),
                 }),
             }
@@ -102,8 +101,8 @@ fn attack(finding: &Finding) -> Attack {
         None => Attack {
             tactic,
             technique: Named {
-                uid: finding.technique_id.clone(),
-                name: finding.technique_name.clone(),
+                uid: technique_id.to_string(),
+                name: technique_name.to_string(),
             },
             sub_technique: None,
         },
@@ -165,7 +164,17 @@ fn record(
     let (severity_id, severity_name) = severity(finding.severity);
     let (confidence_id, confidence_name) = confidence(finding.confidence);
     let suppressed = finding.suppression.is_some();
-    let attack = attack(finding);
+    let attack = attack(
+        &finding.technique_id,
+        &finding.technique_name,
+        &finding.tactic,
+    );
+    // The newer ATT&CK release's id for the same behaviour, as a second entry: readers on either
+    // release find the finding.
+    let newer = finding
+        .technique_newer
+        .as_ref()
+        .map(|t| self::attack(&t.id, &t.name, &t.tactic));
     let types = vec![
         format!("TTPs/{}", attack.tactic.name),
         format!("TTPs/{}/{}", attack.tactic.name, finding.technique_id),
@@ -278,7 +287,7 @@ fn record(
                 type_id: 1,
                 kind: "Rule",
             },
-            attacks: vec![attack],
+            attacks: std::iter::once(attack).chain(newer).collect(),
             related_events: finding
                 .related_events
                 .iter()

@@ -160,6 +160,7 @@ pub(super) fn silence_event(
             outcome: Outcome::Unknown,
         },
         findings: vec![finding],
+        shape_note: None,
     })
 }
 

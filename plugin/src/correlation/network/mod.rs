@@ -387,6 +387,7 @@ impl NetworkWatch {
                             raw: None,
                             fields: std::mem::take(fields),
                             findings: vec![finding],
+                            shape_note: None,
                         });
                     }
                 }

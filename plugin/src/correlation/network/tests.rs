@@ -39,6 +39,7 @@ impl Run {
             raw: None,
             fields: std::mem::take(&mut decoded.fields),
             findings: Vec::new(),
+            shape_note: None,
         };
         self.watch.observe(&decoded, &mut event, &self.config);
         event
