@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use blindspot_host::runtime::catalogue;
+use blindspot_plugin::rules::attack::VERSIONS as ATTACK_VERSIONS;
 
 use crate::plugin::PluginArgs;
 
@@ -40,18 +41,20 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
         }
         writeln!(stdout)?;
     } else {
+        writeln!(stdout, "# techniques: {ATTACK_VERSIONS}")?;
         writeln!(
             stdout,
-            "{:<44} {:<10} {:<9} {:<16} title",
-            "id", "technique", "severity", "sources"
+            "{:<44} {:<10} {:<10} {:<9} {:<16} title",
+            "id", "technique", "newer", "severity", "sources"
         )?;
         for rule in rules {
             let sources: Vec<&str> = rule.sources.iter().map(|s| s.as_str()).collect();
             writeln!(
                 stdout,
-                "{:<44} {:<10} {:<9} {:<16} {}{}",
+                "{:<44} {:<10} {:<10} {:<9} {:<16} {}{}",
                 rule.id,
                 rule.technique_id,
+                rule.technique_newer.as_ref().map_or("", |t| t.id.as_str()),
                 rule.default_severity.as_str(),
                 sources.join(","),
                 rule.title,
