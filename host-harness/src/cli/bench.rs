@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use blindspot_host::dev::{bench, synth};
+use blindspot_host::dev::{bench, sigma_rules, synth};
 use blindspot_host::runtime::{sigma_files, wasm_host};
 
 #[derive(clap::Args)]
@@ -34,6 +34,10 @@ pub struct BenchArgs {
     /// Also measure the wasm plugin with these Sigma rules loaded (files or directories of *.yml).
     #[arg(long, value_name = "PATH", num_args = 1..)]
     sigma: Vec<PathBuf>,
+    /// Also measure the wasm plugin with N generated Sigma rules in the style of SigmaHQ's CloudTrail
+    /// rules (beside any --sigma files).
+    #[arg(long, value_name = "N")]
+    sigma_rules: Option<usize>,
 }
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
@@ -57,12 +61,16 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             (path, true)
         }
     };
-    let sigma_config = match args.sigma.is_empty() {
+    let mut sigma = sigma_files::read(&args.sigma)?;
+    if let Some(count) = args.sigma_rules {
+        sigma.push((
+            format!("{count} generated rules"),
+            sigma_rules::generate(count),
+        ));
+    }
+    let sigma_config = match sigma.is_empty() {
         true => None,
-        false => Some(sigma_files::add_to_config(
-            None,
-            sigma_files::read(&args.sigma)?,
-        )?),
+        false => Some(sigma_files::add_to_config(None, sigma)?),
     };
     let options = bench::BenchOptions {
         sigma_config,

@@ -5,4 +5,5 @@
 pub mod bench;
 #[cfg(feature = "runtime")]
 pub mod fluent_bit_proxy;
+pub mod sigma_rules;
 pub mod synth;
