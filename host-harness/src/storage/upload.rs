@@ -229,7 +229,7 @@ impl Uploads {
         }
         let upload = store.put_multipart(key).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
-        match fill(&mut writer, &mut file, inject).await {
+        match fill(&mut writer, &mut file, self.part_bytes, inject).await {
             Ok(()) => writer.finish().await.map(drop),
             Err(e) => {
                 // Without the abort the parts stay stored (and billed) until a lifecycle rule runs.
@@ -294,10 +294,11 @@ impl Uploads {
 async fn fill(
     writer: &mut WriteMultipart,
     file: &mut std::fs::File,
+    part_bytes: usize,
     inject: bool,
 ) -> object_store::Result<()> {
-    let mut buf = vec![0; 1 << 20];
-    let mut parts = 0usize;
+    let mut buf = vec![0; part_bytes.min(1 << 20)];
+    let mut sent = 0usize;
     loop {
         let n = file.read(&mut buf).map_err(local_error)?;
         if n == 0 {
@@ -305,10 +306,10 @@ async fn fill(
         }
         writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
         writer.write(&buf[..n]);
-        parts += n;
-        // The hook fails after the first part has gone out, so there is an upload to abort.
-        if inject && parts > buf.len() {
-            writer.wait_for_capacity(0).await?;
+        sent += n;
+        // The hook fails once a part has been uploaded, so that there is an upload to abort.
+        if inject && sent > part_bytes {
+            writer.wait_for_capacity(1).await?;
             return Err(injected());
         }
     }

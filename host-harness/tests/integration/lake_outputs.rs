@@ -42,7 +42,6 @@ fn options() -> ReplayOptions {
         batch_size: 16,
         // Each recording its own stream, as `replay --expect` runs the testdata.
         per_file_streams: true,
-        input_column: None,
         ..ReplayOptions::default()
     }
 }
