@@ -390,6 +390,27 @@ fn gzip_objects_larger_than_the_read_buffer_stream_through() {
         "the last line was read"
     );
     assert!(rows.iter().all(|r| r.error.is_none()));
+
+    // The same object from a plain web server by its http:// URL reads the same (Python's
+    // http.server on 127.0.0.1 serving the gzipped file).
+    let site = tempfile::tempdir().expect("tempdir");
+    std::fs::write(site.path().join("events.ndjson.gz"), gzip(text.as_bytes())).expect("write");
+    // moto runs on python3, so its http.server is there too.
+    let web = WebServer::start(site.path()).expect("python3 -m http.server starts");
+    let over_http = out.path().join("http.parquet");
+    ok(&server.blindspot(&[
+        "replay",
+        &format!("http://127.0.0.1:{}/events.ndjson.gz", web.port),
+        "--out",
+        &over_http.to_string_lossy(),
+        "--quiet",
+    ]));
+    let http_rows = crate::rows::input_rows(&over_http);
+    assert_eq!(http_rows.len(), lines);
+    let rules = |rows: &[crate::rows::RowKey]| -> Vec<Vec<String>> {
+        rows.iter().map(|r| r.rules.clone()).collect()
+    };
+    assert_eq!(rules(&http_rows), rules(&rows));
 }
 
 #[test]
@@ -623,4 +644,107 @@ fn input_column_reads_raw_events_from_parquet_rows_locally_and_on_s3() {
         error.contains("no column \"event\"") && error.contains("raw_event"),
         "{error}"
     );
+}
+
+/// `blindspot ARGS` without a server; panics unless it succeeds.
+fn blindspot(args: &[&str]) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_blindspot"))
+        .args(args)
+        .output()
+        .expect("run blindspot");
+    ok(&output);
+}
+
+#[test]
+fn security_lake_ocsf_records_in_a_parquet_column_give_the_same_findings_as_their_json() {
+    // Security Lake's OCSF records (testdata/ocsf, written as its documented CloudTrail, EKS and VPC
+    // flow mappings) held as JSON text in a table column: --input-column reads them with the same
+    // OCSF reader as the NDJSON files.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for stream in [
+        "cloudtrail_management",
+        "eks_audit",
+        "vpc_flow_after_change",
+    ] {
+        let ndjson = common::testdata(&format!("ocsf/{stream}.ocsf.ndjson"));
+        let text = std::fs::read_to_string(&ndjson).expect("testdata");
+        let lines: Vec<Option<&str>> = text.lines().map(Some).collect();
+        let parquet = dir.path().join(format!("{stream}.parquet"));
+        std::fs::write(&parquet, events_parquet(&lines)).expect("write");
+        let from_json = dir.path().join(format!("{stream}.json.parquet"));
+        let from_column = dir.path().join(format!("{stream}.column.parquet"));
+        blindspot(&[
+            "replay",
+            &ndjson.to_string_lossy(),
+            "--out",
+            &from_json.to_string_lossy(),
+            "--quiet",
+        ]);
+        blindspot(&[
+            "replay",
+            &parquet.to_string_lossy(),
+            "--input-column",
+            "raw_event",
+            "--out",
+            &from_column.to_string_lossy(),
+            "--quiet",
+        ]);
+        let findings = |path: &Path| -> Vec<(i64, i32, Vec<String>)> {
+            crate::rows::read(path)
+                .into_iter()
+                .map(|r| (r.line, r.record, r.rules))
+                .collect()
+        };
+        let expected = findings(&from_json);
+        assert!(
+            expected.iter().any(|(_, _, rules)| !rules.is_empty()),
+            "{stream} has findings"
+        );
+        assert_eq!(findings(&from_column), expected, "{stream}");
+    }
+}
+
+/// `python3 -m http.server` on 127.0.0.1 over a directory, stopped when dropped.
+struct WebServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl WebServer {
+    fn start(dir: &Path) -> Option<WebServer> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let stdout = child.stdout.take()?;
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        let line = std::io::BufReader::new(stdout).lines().next()?.ok()?;
+        let port = line
+            .split(" port ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some(WebServer { child, port })
+    }
+}
+
+impl Drop for WebServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
