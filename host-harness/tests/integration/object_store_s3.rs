@@ -463,6 +463,38 @@ fn missing_bucket_is_exit_2_with_one_line_and_nothing_written() {
 }
 
 #[test]
+fn denied_access_is_exit_2_with_the_stores_reason() {
+    // moto checking credentials: the test's keys belong to no IAM user.
+    let Some(server) = s3_server::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("never.parquet");
+    let denied = server.blindspot(&[
+        "replay",
+        "s3://org-trail/AWSLogs/",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(denied.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&denied.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("s3://org-trail/AWSLogs/"), "{stderr}");
+    assert!(stderr.contains("InvalidAccessKeyId"), "{stderr}");
+    assert!(!out.exists());
+    let denied_out = server.blindspot(&[
+        "replay",
+        &common::testdata("aws").to_string_lossy(),
+        "--out",
+        "s3://org-trail/lake/",
+        "--partition-by",
+        "date",
+    ]);
+    assert_eq!(denied_out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&denied_out.stderr).contains("s3://org-trail/lake/"));
+}
+
+#[test]
 fn failures_mid_run_leave_no_success_marker_and_no_visible_objects() {
     let Some(server) = s3_server::start() else {
         return;

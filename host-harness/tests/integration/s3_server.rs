@@ -34,8 +34,15 @@ impl Drop for S3Server {
 
 /// Starts moto, or `None` (after printing why) when it is not installed and not required.
 pub fn start() -> Option<S3Server> {
+    start_with(&[])
+}
+
+/// [`start`] with moto settings in its environment (`INITIAL_NO_AUTH_ACTION_COUNT=0` checks
+/// credentials and IAM policies on every request).
+pub fn start_with(env: &[(&str, &str)]) -> Option<S3Server> {
     let spawned = Command::new("python3")
         .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
+        .envs(env.iter().copied())
         // Multipart tests upload parts smaller than S3's 5 MiB minimum (see BLINDSPOT_UPLOAD_PART_BYTES).
         .env("S3_UPLOAD_PART_MIN_SIZE", "1024")
         .stdin(Stdio::null())
@@ -100,7 +107,8 @@ pub fn start() -> Option<S3Server> {
         log,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while server.http("GET", "/", b"").0 != 200 {
+    // Any answer will do: with credentials checked, the unsigned request is refused.
+    while server.http("GET", "/", b"").0 == 0 {
         assert!(
             Instant::now() < deadline,
             "moto never answered on {}",
