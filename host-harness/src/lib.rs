@@ -5,6 +5,7 @@
 //! | [`runtime`] | running the engine: the [`Detector`](runtime::detector::Detector) trait, the native engine, and (feature `runtime`) the wasmtime host with its limits and the Fluent Bit module host |
 //! | [`replay`] | input framing, the replay loop (one thread or `--jobs N`), checkpoints and interruption, the run's summary, expectations |
 //! | [`output`] | the row model, the sink trait and its implementations: the enriched Parquet table, the partitioned lake, OCSF findings, writer thread, fan-out; reading outputs back for `report` |
+//! | [`storage`] | object-store URLs (`s3://`, `gs://`, `az://`, `https://`) as inputs and outputs: listing (CloudTrail's day layout), streaming reads, staged uploads (feature `object-store`, on by default) |
 //! | [`dev`] | tools for measuring: the synthetic stream generator and (feature `runtime`) the benchmark |
 //!
 //! Without the default `runtime` feature nothing links wasmtime: the row model, the Arrow/Parquet and
@@ -15,3 +16,4 @@ pub mod dev;
 pub mod output;
 pub mod replay;
 pub mod runtime;
+pub mod storage;

@@ -12,6 +12,7 @@ mod config_schema;
 mod exit;
 mod filter;
 mod plugin;
+mod remote;
 mod replay;
 mod report;
 mod rules;

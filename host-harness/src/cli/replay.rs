@@ -16,16 +16,33 @@ use blindspot_host::replay::expect::Expectations;
 use blindspot_host::replay::{self, interrupt};
 use clap::ValueEnum;
 
+use blindspot_host::replay::select::Selection;
+use blindspot_host::storage::location::{DayRange, is_remote};
+
 use crate::exit::usage;
 use crate::plugin::PluginArgs;
+use crate::remote;
 
 #[derive(clap::Args)]
 pub struct ReplayArgs {
     /// Files or directories; directories are searched for *.json, *.ndjson, *.jsonl, *.log (and .gz).
+    /// Also s3://, gs://, az://, https:// URLs of objects or prefixes (listed recursively, in key
+    /// order; see docs/object-storage.md).
     input: Vec<PathBuf>,
-    /// Output Parquet file.
+    /// Output Parquet file (or directory with --partition-by); a local path or an object-store URL.
     #[arg(long, default_value = "out/blindspot.parquet")]
     out: PathBuf,
+    /// Only CloudTrail files of this day (YYYY-MM-DD, UTC) and later, by their key
+    /// (`AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/`).
+    #[arg(long, value_name = "DATE")]
+    since: Option<chrono::NaiveDate>,
+    /// Only CloudTrail files of this day (YYYY-MM-DD, UTC) and earlier, by their key.
+    #[arg(long, value_name = "DATE")]
+    until: Option<chrono::NaiveDate>,
+    /// Read Parquet inputs (*.parquet) whose string column NAME holds one raw JSON event per row; the
+    /// row number stands for the line number.
+    #[arg(long, value_name = "NAME")]
+    input_column: Option<String>,
     /// Expected findings: a *.expected.json file or a directory of them. Exit 1 on any mismatch.
     #[arg(long, value_name = "FILE")]
     expect: Option<PathBuf>,
@@ -69,11 +86,25 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     } else {
         args.input.clone()
     };
-    for path in &inputs {
-        if !path.exists() {
-            return Err(usage(format!("input {} does not exist", path.display())));
-        }
+    let selection = Selection {
+        days: DayRange {
+            since: args.since,
+            until: args.until,
+        },
+        input_column: args.input_column.clone(),
+    };
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        return Err(usage(format!("--since {since} is after --until {until}")));
     }
+    if args.resume && (is_remote(&args.out) || !selection.is_plain()) {
+        return Err(usage(
+            "--resume needs a local --out and the same plain inputs; object-store outputs, \
+             --since/--until and --input-column runs are not resumable",
+        ));
+    }
+    let inputs = remote::inputs(&inputs, &selection)?;
     let mut expectations = match &args.expect {
         Some(path) => Some(
             Expectations::load(path, args.plugin.config.as_deref())
@@ -89,7 +120,17 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     }
     let factory = args.plugin.detector_factory()?;
     let settings = settings(&args)?;
-    let out = &args.out;
+    // Remote outputs are written here first and uploaded when the run has succeeded.
+    let mut remote_outputs = remote::RemoteOutputs::default();
+    let shape = match lake.partition_by {
+        Some(_) => remote::Shape::Dataset,
+        None => remote::Shape::File,
+    };
+    let out = &remote_outputs.local_for(&args.out, shape)?;
+    let mut lake = lake.clone();
+    if let Some(ocsf) = &lake.ocsf {
+        lake.ocsf = Some(remote_outputs.local_for(ocsf, remote::Shape::File)?);
+    }
     let resumed = match args.resume {
         true => Some(
             checkpoint::Resume::prepare(out, &settings, &inputs)
@@ -108,6 +149,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         batch_size: args.batch_size as usize,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         per_file_streams: args.correlate == Correlate::PerFile,
+        input_column: args.input_column.clone(),
     };
     // Parquet encoding and zstd run on a writer thread, off the plugin's (see output::threaded).
     let sink = Box::new(ThreadedSink::new(lake.sink(out)?)?);
@@ -122,13 +164,19 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     if let Some(resumed) = resumed {
         summary.rows_carried = resumed.carry_forward(out)?;
     }
-    checkpoint::record(out, &settings, summary.interrupted, &summary.progress)?;
+    if !remote_outputs.any() {
+        checkpoint::record(out, &settings, summary.interrupted, &summary.progress)?;
+    }
     if !args.quiet || summary.interrupted {
-        print!("{}", summary.render(out));
+        print!("{}", summary.render(&args.out));
     }
     if summary.interrupted {
+        if remote_outputs.any() {
+            eprintln!("blindspot: interrupted: nothing was uploaded to object storage");
+        }
         return Ok(ExitCode::from(interrupt::EXIT_INTERRUPTED));
     }
+    remote_outputs.commit(args.quiet)?;
     if let Some(expectations) = &expectations {
         let report = expectations.compare();
         print!("{}", report.text);

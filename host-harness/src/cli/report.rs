@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use blindspot_host::output::report::{self, ReportOptions};
 
-use crate::exit::usage;
+use crate::remote;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
     /// An output of `blindspot replay`: the enriched table (file or --partition-by directory) or the
-    /// --ocsf findings (Parquet, or NDJSON by extension).
+    /// --ocsf findings (Parquet, or NDJSON by extension); a local path or an object-store URL.
     pub path: PathBuf,
     /// Write the HTML page here (self-contained: open it in any browser, no network needed).
     #[arg(long, value_name = "FILE")]
@@ -22,11 +22,10 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    if !args.path.exists() {
-        return Err(usage(format!("{} does not exist", args.path.display())));
-    }
+    // A remote output is copied to a temporary directory first (kept until the report is written).
+    let (path, _fetched) = remote::fetch_for_report(&args.path)?;
     let options = ReportOptions {
-        path: args.path,
+        path,
         html: args.html,
         top: args.top,
     };

@@ -204,6 +204,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
             batch_size: options.batch_size,
             progress: false,
             per_file_streams: false,
+            input_column: None,
         };
         let started = Instant::now();
         let summary = replay::replay(&mut detector, sink, &replay_options, None)?;

@@ -1,6 +1,8 @@
 //! Finding input files and cutting them into units the plugin reads: one NDJSON line, one element of
 //! a JSON array, or one whole JSON document (a CloudTrail `Records` file is one unit; the plugin
-//! unwraps it). Gzip is recognised by its magic bytes, whatever the file is called.
+//! unwraps it). Gzip is recognised by its magic bytes, whatever the file is called. Object-store URLs
+//! (see `storage`) are read the same way, streamed; `--input-column` Parquet files are read by
+//! `column_input`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -9,6 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use flate2::read::MultiGzDecoder;
 use serde_json::value::RawValue;
+
+use super::column_input;
+use crate::storage::location::is_remote;
 
 /// Lines longer than this are reported as errors without being handed to the plugin.
 pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
@@ -19,6 +24,11 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
+        if is_remote(path) {
+            // Prefixes were expanded into objects before the run (`select`): an object URL is a file.
+            files.push(path.clone());
+            continue;
+        }
         let meta = std::fs::metadata(path)
             .with_context(|| format!("input {} does not exist", path.display()))?;
         if meta.is_dir() {
@@ -31,6 +41,15 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    walk_with(dir, &is_event_file, files)
+}
+
+/// The files under `dir` that `keep` accepts, in path order.
+pub(super) fn walk_with(
+    dir: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading directory {}", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -38,8 +57,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            walk(&entry, files)?;
-        } else if is_event_file(&entry) {
+            walk_with(&entry, keep, files)?;
+        } else if keep(&entry) {
             files.push(entry);
         }
     }
@@ -98,10 +117,15 @@ pub struct UnitError {
     pub raw: Option<String>,
 }
 
-/// Open a file, decompressing gzip when its first bytes say so.
+/// Open a file or object URL, decompressing gzip when its first bytes say so.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let mut file =
-        BufReader::new(File::open(path).with_context(|| format!("opening {}", path.display()))?);
+    let mut file: Box<dyn BufRead + Send> = if is_remote(path) {
+        open_remote(path)?
+    } else {
+        Box::new(BufReader::new(
+            File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ))
+    };
     let magic = file.fill_buf()?;
     if magic.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::new(MultiGzDecoder::new(file))))
@@ -110,9 +134,33 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     }
 }
 
+#[cfg(feature = "object-store")]
+fn open_remote(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    Ok(crate::storage::read::open(&path.to_string_lossy())?)
+}
+
+#[cfg(not(feature = "object-store"))]
+fn open_remote(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    Err(crate::storage::StorageError::NotBuilt(path.display().to_string()).into())
+}
+
 /// Calls `emit` for every unit of the file, in order. Read errors in the middle of a file (a corrupt
 /// gzip stream, say) become one error unit at the line reached; what was read before is kept.
 pub fn read_units(path: &Path, emit: &mut dyn FnMut(Unit) -> Result<()>) -> Result<()> {
+    read_units_from(path, None, emit)
+}
+
+/// [`read_units`], with Parquet files read by `column` when given (`--input-column`).
+pub fn read_units_from(
+    path: &Path,
+    column: Option<&str>,
+    emit: &mut dyn FnMut(Unit) -> Result<()>,
+) -> Result<()> {
+    if let Some(column) = column
+        && column_input::is_parquet(path)
+    {
+        return column_input::read_rows(path, column, emit);
+    }
     let reader = match open(path) {
         Ok(reader) => reader,
         Err(e) => {

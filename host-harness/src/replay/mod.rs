@@ -8,12 +8,14 @@
 //! detector and take whole files, and the writer takes their output file by file, in input order.
 
 pub mod checkpoint;
+pub mod column_input;
 pub mod expect;
 pub mod input;
 pub mod interrupt;
 mod parallel;
 mod progress;
 mod reader;
+pub mod select;
 mod summary;
 mod writer;
 
@@ -44,6 +46,8 @@ pub struct ReplayOptions {
     /// correlation never joins events of different files (independent recordings that reuse
     /// principals and times). `replay_parallel` always works this way.
     pub per_file_streams: bool,
+    /// Parquet inputs hold one raw event per row in this string column (`--input-column`).
+    pub input_column: Option<String>,
 }
 
 impl Default for ReplayOptions {
@@ -54,6 +58,7 @@ impl Default for ReplayOptions {
             batch_size: 256,
             progress: false,
             per_file_streams: false,
+            input_column: None,
         }
     }
 }
@@ -106,9 +111,16 @@ pub fn replay_with(
             continue;
         }
         let file = writer.begin_file(index, path);
-        let end = read_file(detector, path, skip, batch_size, &stopper, &mut |item| {
-            writer.accept(&file, item)
-        })?;
+        let column = options.input_column.as_deref();
+        let end = read_file(
+            detector,
+            path,
+            column,
+            skip,
+            batch_size,
+            &stopper,
+            &mut |item| writer.accept(&file, item),
+        )?;
         writer.end_file(&file, end);
         if end == FileEnd::Interrupted {
             break;

@@ -47,7 +47,6 @@ pub fn replay_parallel(
     let started = Instant::now();
     let (files, mut writer) = start(sink, options, control, expectations)?;
     let stopper = Stopper::new(control);
-    let batch_size = options.batch_size.max(1);
     let skips: Vec<(u64, bool)> = writer
         .summary
         .progress
@@ -84,7 +83,7 @@ pub fn replay_parallel(
                     &mut detector,
                     &files[index],
                     skip,
-                    batch_size,
+                    options,
                     &stopper,
                     &sender,
                     &mut stats,
@@ -166,7 +165,7 @@ fn replay_one(
     detector: &mut Option<Box<dyn Detector + Send>>,
     path: &Path,
     skip: u64,
-    batch_size: usize,
+    options: &ReplayOptions,
     stopper: &Stopper,
     sender: &mpsc::SyncSender<Message>,
     stats: &mut StateStats,
@@ -192,8 +191,9 @@ fn replay_one(
     let read = read_file(
         detector.as_mut(),
         path,
+        options.input_column.as_deref(),
         skip,
-        batch_size,
+        options.batch_size.max(1),
         stopper,
         &mut |item| {
             chunk.push(item);

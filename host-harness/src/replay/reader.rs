@@ -90,6 +90,7 @@ struct PendingUnit {
 pub(super) fn read_file(
     detector: &mut dyn Detector,
     path: &Path,
+    column: Option<&str>,
     skip: u64,
     batch_size: usize,
     stopper: &Stopper,
@@ -99,7 +100,7 @@ pub(super) fn read_file(
     let mut bytes = 0u64;
     let mut index = 0u64;
     let mut interrupted = false;
-    let result = input::read_units(path, &mut |unit: Unit| {
+    let result = input::read_units_from(path, column, &mut |unit: Unit| {
         if index < skip {
             index += 1;
             return Ok(());

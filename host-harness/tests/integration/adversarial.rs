@@ -410,6 +410,7 @@ fn replay_through_wasm(input: &Path, out: &Path) -> (Summary, Vec<ReadRow>) {
         batch_size: 16,
         progress: false,
         per_file_streams: true,
+        input_column: None,
     };
     let sink = Box::new(ParquetSink::create(out).expect("sink"));
     let summary = replay(&mut detector, sink, &options, None).expect("replay");
@@ -674,6 +675,7 @@ fn adversarial_streams_match_their_documented_outcomes_and_counts_add_up() {
         batch_size: 32,
         progress: false,
         per_file_streams: true,
+        input_column: None,
     };
     let sink = Box::new(ParquetSink::create(&out.path().join("adv.parquet")).expect("sink"));
     let summary = replay(&mut detector, sink, &options, Some(&mut expectations)).expect("replay");
@@ -760,6 +762,7 @@ fn the_adversarial_streams_change_nothing_for_the_recorded_ones() {
                 inputs,
                 batch_size: 64,
                 per_file_streams,
+                input_column: None,
                 ..ReplayOptions::default()
             };
             let sink = Box::new(ParquetSink::create(&out).expect("sink"));

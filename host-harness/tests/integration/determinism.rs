@@ -21,6 +21,7 @@ fn replay_testdata(detector: &mut dyn Detector, out: &Path) -> Summary {
         batch_size: 64,
         progress: false,
         per_file_streams: true,
+        input_column: None,
     };
     let sink = Box::new(ParquetSink::create(out).expect("sink"));
     replay(detector, sink, &options, None).expect("replay")

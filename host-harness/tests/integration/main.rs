@@ -4,6 +4,8 @@
 
 mod common;
 mod rows;
+#[cfg(feature = "object-store")]
+mod s3_server;
 
 mod adversarial;
 mod component_contract;
@@ -13,6 +15,8 @@ mod filter_cli;
 mod fluent_bit_filter;
 mod isolation;
 mod lake_outputs;
+#[cfg(feature = "object-store")]
+mod object_store_s3;
 mod parallel_replay;
 mod replay_testdata;
 mod report_html;

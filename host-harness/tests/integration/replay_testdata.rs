@@ -51,6 +51,7 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
         batch_size: 7,
         progress: false,
         per_file_streams: true,
+        input_column: None,
     };
     let sink = Box::new(ParquetSink::create(&out).expect("sink"));
     let summary = replay(&mut detector, sink, &options, Some(&mut expectations)).expect("replay");

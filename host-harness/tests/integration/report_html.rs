@@ -74,6 +74,7 @@ fn replay_testdata() -> Replayed {
         batch_size: 64,
         // Each recording its own stream, as `replay --expect` runs the testdata.
         per_file_streams: true,
+        input_column: None,
         ..ReplayOptions::default()
     };
     let mut detector = NativeDetector::default();
