@@ -2,8 +2,8 @@
 //! encoders (so the table and the OCSF records are built by the code `blindspot replay` uses), the
 //! input framing and the configuration error. When the harness moves a module, only this file changes.
 
-pub use blindspot_host::detector::ConfigRejected;
-pub use blindspot_host::input;
-pub use blindspot_host::ocsf;
-pub use blindspot_host::parquet_out::Row;
-pub use blindspot_host::parquet_out::{schema as table_schema, to_record_batch as table_batch};
+pub use blindspot_host::output::Row;
+pub use blindspot_host::output::ocsf;
+pub use blindspot_host::output::table::{schema as table_schema, to_record_batch as table_batch};
+pub use blindspot_host::replay::input;
+pub use blindspot_host::runtime::detector::ConfigRejected;
