@@ -1,9 +1,12 @@
 """Events per second of `blindspot.spark.enrich` in local mode, one core against two.
 
-    python python/bench_spark.py [--events 50000] [--bin target/release/blindspot]
+    python python/bench_spark.py [--events 200000] [--file-events 5000] [--bin target/release/blindspot]
 
 The stream is `blindspot synth --source cloudtrail --events N --seed 1` (deterministic, never
-committed). Each run reads the NDJSON file, frames it, splits keys, shuffles by (account, principal),
+committed), cut into NDJSON files of `--file-events` lines: Spark's `binaryFile` source reads each file
+whole into one row, so one file of N events would be one task holding all of it (and runs out of the
+default heap at 200,000 events), where real deliveries are many small objects. Each run reads the
+files, frames them, splits keys, shuffles by (account, principal),
 enriches and discards the rows (Spark's `noop` sink), so the figure covers the whole pipeline; the
 single-threaded `blindspot.Engine` on the same units is printed beside it for scale. Spark start-up
 is not counted; the first (warm-up) run of each session is.
@@ -27,7 +30,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--file-events", type=int, default=5_000, help="events per NDJSON file")
     parser.add_argument("--bin", default=os.environ.get("BLINDSPOT_BIN"))
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per master (best kept)")
     args = parser.parse_args()
@@ -45,10 +49,13 @@ def main() -> None:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     with tempfile.TemporaryDirectory() as tmp:
-        stream = Path(tmp) / "cloudtrail.ndjson"
+        synthesised = Path(tmp) / "cloudtrail.ndjson"
         subprocess.run([binary, "synth", "--source", "cloudtrail", "--events", str(args.events),
-                        "--seed", "1", "--out", str(stream)], check=True,
+                        "--seed", "1", "--out", str(synthesised)], check=True,
                        stdout=subprocess.DEVNULL)
+        stream = Path(tmp) / "stream"
+        split(synthesised, stream, args.file_events)
+        synthesised.unlink()
         units = blindspot.read_events(stream)
         started = time.perf_counter()
         engine = blindspot.Engine()
@@ -63,6 +70,7 @@ def main() -> None:
                 .appName(f"blindspot-bench-{master}")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", master[6:-1])
                 .getOrCreate()
             )
@@ -77,6 +85,23 @@ def main() -> None:
             print(f"spark {master}: {units.num_rows / best:,.0f} events/s "
                   f"(best of {args.repeat}: {best:.2f} s)")
             spark.stop()
+
+
+def split(source: Path, folder: Path, per_file: int) -> None:
+    """`source`'s lines in files of `per_file` lines, named so that sorted order is stream order."""
+    folder.mkdir()
+    with source.open("rb") as lines:
+        part, count, out = 0, 0, None
+        for line in lines:
+            if out is None or count == per_file:
+                if out is not None:
+                    out.close()
+                out = (folder / f"part-{part:05d}.ndjson").open("wb")
+                part, count = part + 1, 0
+            out.write(line)
+            count += 1
+        if out is not None:
+            out.close()
 
 
 if __name__ == "__main__":
