@@ -119,18 +119,24 @@ pub struct UnitError {
 
 /// Open a file or object URL, decompressing gzip when its first bytes say so.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let mut file: Box<dyn BufRead + Send> = if is_remote(path) {
+    let file: Box<dyn BufRead + Send> = if is_remote(path) {
         open_remote(path)?
     } else {
         Box::new(BufReader::new(
             File::open(path).with_context(|| format!("opening {}", path.display()))?,
         ))
     };
-    let magic = file.fill_buf()?;
+    Ok(decompressing(file)?)
+}
+
+fn decompressing(
+    mut reader: impl BufRead + Send + 'static,
+) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let magic = reader.fill_buf()?;
     if magic.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(file))))
+        Ok(Box::new(BufReader::new(MultiGzDecoder::new(reader))))
     } else {
-        Ok(Box::new(file))
+        Ok(Box::new(reader))
     }
 }
 
@@ -142,6 +148,17 @@ fn open_remote(path: &Path) -> Result<Box<dyn BufRead + Send>> {
 #[cfg(not(feature = "object-store"))]
 fn open_remote(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     Err(crate::storage::StorageError::NotBuilt(path.display().to_string()).into())
+}
+
+/// [`read_units`] over a file's content already in memory (an object store read by an engine such as
+/// Spark); `path` chooses the framing as it does for a file on disk.
+pub fn read_units_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    emit: &mut dyn FnMut(Unit) -> Result<()>,
+) -> Result<()> {
+    let reader = decompressing(std::io::Cursor::new(bytes))?;
+    frame_units(path, reader, emit)
 }
 
 /// Calls `emit` for every unit of the file, in order. Read errors in the middle of a file (a corrupt
@@ -173,6 +190,14 @@ pub fn read_units_from(
             });
         }
     };
+    frame_units(path, reader, emit)
+}
+
+fn frame_units(
+    path: &Path,
+    reader: Box<dyn BufRead + Send>,
+    emit: &mut dyn FnMut(Unit) -> Result<()>,
+) -> Result<()> {
     match Framing::for_path(path) {
         Framing::Lines => read_lines(reader, emit),
         Framing::Document => read_document(reader, emit),
@@ -405,6 +430,27 @@ mod tests {
         assert_eq!(units("x.ndjson.gz", &bytes).len(), 2);
         let got = units("broken.ndjson.gz", &bytes[..bytes.len() / 2]);
         assert!(got.last().is_some_and(|u| u.1.is_err()), "{got:?}");
+    }
+
+    #[test]
+    fn contents_in_memory_are_framed_like_the_file() {
+        let document = b"{\"Records\":[\n{\"a\":1}]}\n{\"x\":2}".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"{\"a\":1}\n\n{\"b\":2}\n").expect("gz");
+        let lines = gz.finish().expect("gz");
+        for (name, content) in [("r.json", document), ("x.ndjson.gz", lines)] {
+            let mut from_bytes = Vec::new();
+            read_units_from_bytes(Path::new(name), content.clone(), &mut |u| {
+                from_bytes.push((u.line, u.data.map_err(|e| e.reason)));
+                Ok(())
+            })
+            .expect("read");
+            let from_file: Vec<_> = units(name, &content)
+                .into_iter()
+                .map(|(line, data)| (line, data.map(String::into_bytes)))
+                .collect();
+            assert_eq!(from_bytes, from_file, "{name}");
+        }
     }
 
     #[test]
