@@ -108,7 +108,8 @@ impl LogDestinations {
                 Some(id) => through == id,
                 None => through.rsplit('/').next() == Some(d.name.as_str()),
             };
-            // A namespace/hub entry covers that hub and the namespace holding it, not its other hubs.
+            // A NAMESPACE/HUB entry names that hub and the namespace holding it; a rule that judges a hub by
+            // its namespace (as for namespaces learned from diagnostic settings) covers the other hubs too.
             name_matches
                 && match (&d.hub, segment_after(&lower, "eventhubs")) {
                     (Some(hub), Some(named)) => hub == named,
