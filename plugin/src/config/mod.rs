@@ -4,8 +4,10 @@
 
 pub mod agents;
 pub mod correlation;
+pub mod destinations;
 pub mod network;
 pub mod output;
+pub mod regions;
 pub mod sigma;
 pub mod tickets;
 pub mod windows;
@@ -21,6 +23,7 @@ use crate::model::{Normalized, Severity};
 use crate::sources::json::Object;
 use agents::{AgentDocument, CustomAgent};
 use correlation::{CorrelationDocument, CorrelationSettings};
+use destinations::{DestinationsDocument, LogDestinations};
 use network::{NetworkDocument, NetworkSettings};
 use sigma::{SigmaSection, SigmaSettings};
 use tickets::{TicketDocument, TicketScheme};
@@ -55,6 +58,15 @@ struct Document {
     suppressions: Vec<SuppressionDocument>,
     #[serde(default)]
     aws_used_regions: Vec<String>,
+    /// GCP regions the projects work in (`us-central1`); compute created elsewhere is a finding.
+    #[serde(default)]
+    gcp_used_regions: Vec<String>,
+    /// Azure locations the subscriptions work in (`eastus`); virtual machines written elsewhere are findings.
+    #[serde(default)]
+    azure_used_locations: Vec<String>,
+    /// Where the team's logs land, recognised by rules even when the stream never showed the delivery set up.
+    #[serde(default)]
+    log_destinations: DestinationsDocument,
     #[serde(default)]
     agents: Vec<AgentDocument>,
     #[serde(default)]
@@ -275,6 +287,12 @@ pub struct Config {
     pub suppressions: Vec<Suppression>,
     /// AWS regions the account works in; launches elsewhere are findings. Empty: the check is off.
     pub aws_used_regions: Vec<String>,
+    /// GCP regions the projects work in; compute created elsewhere is a finding. Empty: the check is off.
+    pub gcp_used_regions: Vec<String>,
+    /// Azure locations (ARM names, `eastus`); virtual machines elsewhere are findings. Empty: off.
+    pub azure_used_locations: Vec<String>,
+    /// Log destinations the team declares (beside those the stream shows).
+    pub log_destinations: LogDestinations,
     /// Security and telemetry agents beyond the built-in catalogue.
     pub agents: Vec<CustomAgent>,
     pub trusted_networks: Vec<IpNet>,
@@ -356,6 +374,9 @@ impl Config {
             suppressions.push(suppression(i, doc, &windows, &tickets, &mut references)?);
         }
         let aws_used_regions = aws_regions(document.aws_used_regions)?;
+        let gcp_used_regions = regions::gcp_regions(document.gcp_used_regions)?;
+        let azure_used_locations = regions::azure_locations(document.azure_used_locations)?;
+        let log_destinations = destinations::validate(document.log_destinations)?;
         let agents = agents::validate(document.agents)?;
         let trusted_networks = networks("trusted_networks", &document.trusted_networks)?;
         for (i, pattern) in document.break_glass_principals.iter().enumerate() {
@@ -378,6 +399,9 @@ impl Config {
             rules,
             suppressions,
             aws_used_regions,
+            gcp_used_regions,
+            azure_used_locations,
+            log_destinations,
             agents,
             trusted_networks,
             break_glass_principals,

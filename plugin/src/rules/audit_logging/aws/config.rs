@@ -30,8 +30,10 @@ declare! {
                       DeleteOrganizationConformancePack (compliance checks stop), DeleteConfigurationAggregator \
                       (the multi-account view goes), DeleteEvaluationResults, DeleteRemediationConfiguration \
                       (auto-fixes stop), and PutConfigurationRecorder recording only listed resource types or \
-                      excluding types (allSupported=false): medium. Creating or updating rules and recorders that \
-                      record everything are not findings.",
+                      excluding types (allSupported=false), DeleteAggregationAuthorization (an account stops \
+                      sharing with the aggregator), PutRetentionConfiguration keeping history under a year: medium. \
+                      DeleteRetentionConfiguration is low (history falls back to the 7-year default; recorded for \
+                      sequences). Creating or updating rules and recorders that record everything are not findings.",
         attack: &attack::CLOUD_LOGS,
         severity: Severity::Medium,
         confidence: 70,
@@ -45,6 +47,9 @@ declare! {
                 ("config", "DeleteEvaluationResults"),
                 ("config", "DeleteRemediationConfiguration"),
                 ("config", "PutConfigurationRecorder"),
+                ("config", "DeleteAggregationAuthorization"),
+                ("config", "PutRetentionConfiguration"),
+                ("config", "DeleteRetentionConfiguration"),
             ],
             check: coverage_reduced,
         },
@@ -126,9 +131,13 @@ fn coverage_reduced(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
                 )),
         );
     }
+    if let Some(detection) = retention(record, &params, &r) {
+        return detection;
+    }
     let target = super::pick(
         &params,
         &[
+            "authorizedAccountId",
             "configRuleName",
             "organizationConfigRuleName",
             "conformancePackName",
@@ -141,6 +150,7 @@ fn coverage_reduced(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
         "DeleteConformancePack" | "DeleteOrganizationConformancePack" => "conformance pack",
         "DeleteConfigurationAggregator" => "configuration aggregator",
         "DeleteEvaluationResults" => "evaluation results of Config rule",
+        "DeleteAggregationAuthorization" => "aggregator authorization for account",
         _ => "remediation of Config rule",
     };
     Some(
@@ -155,4 +165,45 @@ fn coverage_reduced(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
             ))
             .restore("recreate it from the IaC or conformance-pack template it came from"),
     )
+}
+
+/// Config keeps 7 years of history by default; a year is what audits usually ask for.
+const SHORT_HISTORY_DAYS: i64 = 365;
+
+/// Retention of configuration history (API: PutRetentionConfiguration `RetentionPeriodInDays`, 30 to
+/// 2557; DeleteRetentionConfiguration `RetentionConfigurationName`). `Some(None)`: a retention call
+/// that is not a finding.
+fn retention(
+    record: &Record<'_>,
+    params: &crate::sources::json::Object<'_>,
+    r: &str,
+) -> Option<Option<Detection>> {
+    match &*record.event_name {
+        "PutRetentionConfiguration" => {
+            let days = params
+                .i64("retentionPeriodInDays")
+                .or_else(|| params.str("retentionPeriodInDays").and_then(|d| d.parse().ok()));
+            Some(days.filter(|d| *d < SHORT_HISTORY_DAYS).map(|days| {
+                Detection::new(&COVERAGE_REDUCED)
+                    .reason(format!(
+                        "AWS Config now keeps configuration history for {days} days only: older changes are erased"
+                    ))
+                    .scope(format!("`aws configservice describe-retention-configurations --region {r}`"))
+                    .restore(format!(
+                        "aws configservice put-retention-configuration --retention-period-in-days 2557 --region {r}"
+                    ))
+            }))
+        }
+        "DeleteRetentionConfiguration" => Some(Some(
+            Detection::new(&COVERAGE_REDUCED)
+                .severity(Severity::Low)
+                .confidence(40)
+                .reason(
+                    "the AWS Config retention configuration was deleted: history falls back to the 7-year default",
+                )
+                .scope(format!("`aws configservice describe-retention-configurations --region {r}`"))
+                .restore("confirm the deletion was intended; recreate the configured retention if it was longer"),
+        )),
+        _ => None,
+    }
 }

@@ -3,6 +3,7 @@
 //! the CloudWatch Logs API names them (docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference).
 
 use crate::model::Severity;
+use crate::rules::memory::Kind;
 use crate::rules::{Detection, Env, Trigger, attack, declare};
 use crate::sources::aws_cloudtrail::Record;
 
@@ -84,7 +85,7 @@ declare! {
     };
 }
 
-fn delete_log_group(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+fn delete_log_group(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     let group = param(record, "logGroupName");
     let g = or_placeholder(&group, "<log-group>");
     let r = region(record);
@@ -102,7 +103,15 @@ fn delete_log_group(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
             group.as_deref().unwrap_or("(unnamed)")
         ));
     }
-    if known {
+    if let Some(destination) = group
+        .as_deref()
+        .and_then(|g| env.destination(Kind::AwsLogGroup, g))
+    {
+        detection = detection.confidence(90).reason(format!(
+            "it is a known log destination: {}",
+            destination.why()
+        ));
+    } else if known {
         detection = detection
             .confidence(85)
             .reason("its name marks it as an audit, security or flow-log group");

@@ -102,8 +102,8 @@ const LOG_WRITERS: &[&str] = &[
 
 /// Why a bucket counts as a log bucket, if it does: what the stream showed first, then its name.
 pub fn log_bucket(env: &Env<'_>, bucket: &str) -> Option<&'static str> {
-    if env.destinations.contains(Kind::AwsBucket, bucket) {
-        Some("the stream showed logs delivered to it")
+    if let Some(known) = env.destination(Kind::AwsBucket, bucket) {
+        Some(known.why())
     } else if looks_like_log_store(bucket) {
         Some("its name marks it as a log bucket")
     } else {
@@ -114,7 +114,7 @@ pub fn log_bucket(env: &Env<'_>, bucket: &str) -> Option<&'static str> {
 fn log_bucket_deleted(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     let bucket = param(record, "bucketName")?;
     let why = log_bucket(env, &bucket)?;
-    let learned = env.destinations.contains(Kind::AwsBucket, &bucket);
+    let learned = env.is_destination(Kind::AwsBucket, &bucket);
     let b = sh(&bucket);
     let r = region(record);
     Some(
@@ -217,12 +217,13 @@ fn log_bucket_policy(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
                 "the new policy of bucket {bucket} denies writes by {}: log delivery into it fails",
                 denied.join(", ")
             ))
-    } else if !allows && env.destinations.contains(Kind::AwsBucket, &bucket) {
+    } else if !allows && let Some(known) = env.destination(Kind::AwsBucket, &bucket) {
         Detection::new(&LOG_BUCKET_POLICY)
             .severity(Severity::Medium)
             .reason(format!(
-                "the new policy of bucket {bucket}, which the stream showed logs delivered to, no longer grants \
-                 any log-delivery service: delivery into it fails"
+                "the new policy of bucket {bucket}, a log destination ({}), no longer grants any log-delivery \
+                 service: delivery into it fails",
+                known.why()
             ))
     } else {
         return None;

@@ -6,6 +6,7 @@
 //! kinesis/latest/APIReference/API_DeleteStream.html, sns/latest/api/API_DeleteTopic.html).
 
 use crate::model::Severity;
+use crate::rules::env::Known;
 use crate::rules::memory::Kind;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::aws_cloudtrail::Record;
@@ -41,8 +42,10 @@ fn log_stream_deleted(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     )?;
     // Kinesis takes a name or an ARN; the destinations hold both forms of what was learned.
     let short = name.rsplit(['/', ':']).next().unwrap_or(&name).to_owned();
-    let learned = env.destinations.contains(Kind::AwsStream, &name)
-        || env.destinations.contains(Kind::AwsStream, &short);
+    let known = env
+        .destination(Kind::AwsStream, &name)
+        .or_else(|| env.destination(Kind::AwsStream, &short));
+    let learned = known.is_some();
     let named = looks_like_log_store(&short) || security_named(&short);
     if !learned && !named {
         return None;
@@ -71,8 +74,11 @@ fn log_stream_deleted(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
             ),
         ),
     };
-    let why = if learned {
-        "the stream showed logs sent through it"
+    let why = if let Some(known) = known {
+        match known {
+            Known::Stream => "the stream showed logs sent through it",
+            Known::Configured => "the configuration names it a log destination (log_destinations)",
+        }
     } else {
         "its name marks it as log or alert transport"
     };

@@ -5,7 +5,7 @@
 //! `insights-activity-logs`), else by a name that says it holds logs.
 
 use super::{
-    id_through, known_destination, log_like_name, resource_group, shown, subscription,
+    id_through, known_destination, known_why, log_like_name, resource_group, shown, subscription,
     with_properties,
 };
 use crate::model::Severity;
@@ -87,13 +87,10 @@ fn destination_deleted(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> 
             account,
         )
     };
-    let known = known_destination(env, id) || parent.is_some_and(|p| known_destination(env, p));
-    let (severity, confidence, why) = if known {
-        (
-            Severity::High,
-            85,
-            "a diagnostic setting in this stream sends logs there",
-        )
+    let known =
+        known_destination(env, id).or_else(|| parent.and_then(|p| known_destination(env, p)));
+    let (severity, confidence, why) = if let Some(known) = known {
+        (Severity::High, 85, known_why(known))
     } else if monitor_owned(name) {
         (
             Severity::High,
@@ -223,11 +220,11 @@ fn lifecycle(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     let account_id = id_through(id, "storageAccounts")?;
     let account = record.resource_segment("storageAccounts")?;
     let known = known_destination(env, account_id);
-    if !(known || insights || log_like_name(account)) {
+    if !(known.is_some() || insights || log_like_name(account)) {
         return None;
     }
-    let why = if known {
-        "a diagnostic setting in this stream sends logs to it"
+    let why = if let Some(known) = known {
+        known_why(known)
     } else if insights {
         "the rule targets Azure Monitor's insights-* containers"
     } else {

@@ -1,6 +1,8 @@
 //! Log Analytics: workspaces deleted, retention cut, ingestion capped.
 
-use super::{name_or, resource_group, shown, subscription, with_properties};
+use super::{
+    known_destination, known_why, name_or, resource_group, shown, subscription, with_properties,
+};
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::azure_activity::Record;
@@ -39,26 +41,35 @@ declare! {
     };
 }
 
-fn workspace_deleted(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
+fn workspace_deleted(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     let name = name_or(record, "<workspace>");
     let rg = resource_group(record);
-    Some(
-        Detection::new(&WORKSPACE_DELETED)
-            .reason(format!(
-                "Log Analytics workspace {} was deleted: its logs, and every agent and diagnostic setting \
-                 sending to it, lost their destination",
-                shown(record.resource_name())
-            ))
-            .scope(format!(
-                "`az monitor diagnostic-settings list` per resource and the Azure Monitor Agent data collection \
-                 rules that pointed at workspace {name}; the workspace stays recoverable for 14 days"
-            ))
-            .restore(format!(
-                "az monitor log-analytics workspace recover --resource-group {rg} --workspace-name {name} \
-                 --subscription {}",
-                subscription(record)
-            )),
-    )
+    let detection = Detection::new(&WORKSPACE_DELETED)
+        .reason(format!(
+            "Log Analytics workspace {} was deleted: its logs, and every agent and diagnostic setting \
+             sending to it, lost their destination",
+            shown(record.resource_name())
+        ))
+        .scope(format!(
+            "`az monitor diagnostic-settings list` per resource and the Azure Monitor Agent data collection \
+             rules that pointed at workspace {name}; the workspace stays recoverable for 14 days"
+        ))
+        .restore(format!(
+            "az monitor log-analytics workspace recover --resource-group {rg} --workspace-name {name} \
+             --subscription {}",
+            subscription(record)
+        ));
+    let known = record
+        .resource_id
+        .as_deref()
+        .and_then(|id| known_destination(env, id));
+    Some(match known {
+        Some(known) => detection.confidence(95).reason(format!(
+            "it is a known log destination: {}",
+            known_why(known)
+        )),
+        None => detection,
+    })
 }
 
 /// Log Analytics keeps 30 days at no extra cost; less is a deliberate cut.

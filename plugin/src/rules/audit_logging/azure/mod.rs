@@ -16,6 +16,7 @@ pub mod sentinel;
 mod tests;
 
 use crate::rules::Env;
+use crate::rules::env::Known;
 use crate::rules::memory::Kind;
 use crate::rules::sh;
 use crate::sources::azure_activity::Record;
@@ -56,10 +57,18 @@ pub fn with_properties<T>(
     read(&properties)
 }
 
-/// Whether the stream showed a diagnostic setting sending to this resource id.
-pub fn known_destination(env: &Env<'_>, resource_id: &str) -> bool {
-    env.destinations
-        .contains(Kind::AzureDiagnosticsDestination, resource_id)
+/// Whether the stream showed a diagnostic setting sending to this resource id, or the configuration
+/// (`log_destinations`) names it.
+pub fn known_destination(env: &Env<'_>, resource_id: &str) -> Option<Known> {
+    env.destination(Kind::AzureDiagnosticsDestination, resource_id)
+}
+
+/// The reason a known destination gives.
+pub fn known_why(known: Known) -> &'static str {
+    match known {
+        Known::Stream => "a diagnostic setting in this stream sends logs there",
+        Known::Configured => "the configuration names it a log destination (log_destinations)",
+    }
 }
 
 /// The resource id up to and including the name after `key` (case-insensitive):

@@ -5,6 +5,7 @@
 
 use super::{project, raw_segment};
 use crate::model::Severity;
+use crate::rules::env::Known;
 use crate::rules::memory::Kind;
 use crate::rules::{Detection, Env, Trigger, attack, declare, sh};
 use crate::sources::gcp_audit::Entry;
@@ -15,8 +16,8 @@ declare! {
         id: "gcp.logging.destination_deleted",
         title: "Log sink destination deleted",
         description: "storage.buckets.delete, Pub/Sub DeleteTopic or DeleteSubscription, or a BigQuery dataset \
-                      delete of a resource a log sink exports to (learned from CreateSink/UpdateSink in the stream: \
-                      high) or whose name says it holds logs (log, audit, siem, sink, export…: medium). Deleting other \
+                      delete of a resource a log sink exports to (learned from CreateSink/UpdateSink in the stream, or \
+                      named in log_destinations: high) or whose name says it holds logs (log, audit, siem, sink, export…: medium). Deleting other \
                       buckets, topics or datasets is not a finding.",
         attack: &attack::CLOUD_LOGS,
         severity: Severity::High,
@@ -126,30 +127,33 @@ pub fn log_like_name(name: &str) -> bool {
 }
 
 fn known(env: &Env<'_>, d: &Destination) -> bool {
-    env.destinations
-        .contains(Kind::GcpSinkDestination, &d.sink_destination)
+    env.is_destination(Kind::GcpSinkDestination, &d.sink_destination)
 }
 
 fn destination_deleted(entry: &Entry<'_>, env: &Env<'_>) -> Option<Detection> {
     let d = destination(entry)?;
-    let (severity, confidence, why) = if known(env, &d) {
-        (
-            Severity::High,
-            85,
-            format!(
-                "a log sink in this stream exports to {}",
-                d.sink_destination
-            ),
-        )
-    } else if log_like_name(&d.name) {
-        (
-            Severity::Medium,
-            60,
-            "its name says it holds exported logs".to_owned(),
-        )
-    } else {
-        return None;
-    };
+    let (severity, confidence, why) =
+        if let Some(known) = env.destination(Kind::GcpSinkDestination, &d.sink_destination) {
+            let why = match known {
+                Known::Stream => format!(
+                    "a log sink in this stream exports to {}",
+                    d.sink_destination
+                ),
+                Known::Configured => format!(
+                    "the configuration names {} a log destination (log_destinations)",
+                    d.sink_destination
+                ),
+            };
+            (Severity::High, 85, why)
+        } else if log_like_name(&d.name) {
+            (
+                Severity::Medium,
+                60,
+                "its name says it holds exported logs".to_owned(),
+            )
+        } else {
+            return None;
+        };
     let p = project(entry);
     let leaf = d.name.rsplit('/').next().unwrap_or(&d.name).to_owned();
     let (look, restore) = match d.kind {

@@ -379,8 +379,7 @@ fn sink_redirected(entry: &Entry<'_>, env: &Env<'_>) -> Option<Detection> {
     match destination.as_deref() {
         Some(to)
             if mask.contains("destination")
-                || (mask.is_empty()
-                    && !env.destinations.contains(Kind::GcpSinkDestination, to)) =>
+                || (mask.is_empty() && !env.is_destination(Kind::GcpSinkDestination, to)) =>
         {
             let elsewhere = destination_project(to)
                 .zip(sink_project)

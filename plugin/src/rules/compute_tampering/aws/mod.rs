@@ -149,4 +149,27 @@ mod tests {
         let used = run.replace("ap-southeast-3", "eu-west-1");
         assert!(fire_with(&used, &config).is_empty());
     }
+
+    #[test]
+    fn enable_region_is_graded_by_the_configured_regions() {
+        // Account API EnableRegion, as CloudTrail records it (eventSource account.amazonaws.com).
+        let enable = ec2("EnableRegion", "us-east-1", r#"{"RegionName":"ap-east-1"}"#)
+            .replace("ec2.amazonaws.com", "account.amazonaws.com");
+        let severity = |config: &str| {
+            let config = Config::parse(config).expect("valid");
+            let found = fire_with(&enable, &config);
+            assert_eq!(found.len(), 1, "{config:?}");
+            found[0].severity
+        };
+        use crate::model::Severity;
+        assert_eq!(severity("{}"), Severity::Medium);
+        assert_eq!(
+            severity(r#"{"aws_used_regions":["us-east-1"]}"#),
+            Severity::High
+        );
+        assert_eq!(
+            severity(r#"{"aws_used_regions":["us-east-1","ap-east-1"]}"#),
+            Severity::Low
+        );
+    }
 }

@@ -17,13 +17,20 @@ declare! {
                      collector (its configured CIDRs in network.collectors, or a collector port: the configured ones, \
                      else the well-known Splunk, syslog, Beats, OTLP... ports; destinations as CIDRs, prefix lists or \
                      security-group pairs), or a network ACL egress deny entry: agents can no longer reach their \
-                     collectors. High for an ACL deny of everything. Revoking a narrow rule to another service is not \
-                     a finding.",
+                     collectors. High for an ACL deny of everything. DeleteNetworkAclEntry of an egress entry is \
+                     medium at lower confidence (the request does not say whether the entry allowed or denied; \
+                     removing an allow leaves the traffic to later rules and the final deny). Revoking a narrow rule \
+                     to another service and deleting ingress entries are not findings.",
         attack: &attack::CLOUD_FIREWALL,
         severity: Severity::Medium,
         confidence: 60,
         trigger: Trigger::CloudTrail {
-            calls: &[("ec2", "RevokeSecurityGroupEgress"), ("ec2", "CreateNetworkAclEntry"), ("ec2", "ReplaceNetworkAclEntry")],
+            calls: &[
+                ("ec2", "RevokeSecurityGroupEgress"),
+                ("ec2", "CreateNetworkAclEntry"),
+                ("ec2", "ReplaceNetworkAclEntry"),
+                ("ec2", "DeleteNetworkAclEntry"),
+            ],
             check: egress,
         },
     };
@@ -161,9 +168,41 @@ fn acl_entry(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection> {
     )
 }
 
+/// DeleteNetworkAclEntry (API: NetworkAclId, RuleNumber, Egress): only egress entries matter here.
+fn acl_entry_deleted(record: &Record<'_>) -> Option<Detection> {
+    let params = record.params()?;
+    if params.bool("egress") != Some(true) {
+        return None;
+    }
+    let acl = params.str("networkAclId").map(|a| a.into_owned());
+    let n = params
+        .i64("ruleNumber")
+        .map_or_else(|| "<rule-number>".to_owned(), |n| n.to_string());
+    let a = quoted(&acl, "<network-acl-id>");
+    let r = region(record);
+    Some(
+        Detection::new(&EGRESS_RESTRICTED)
+            .confidence(45)
+            .reason(format!(
+                "egress entry {n} of network ACL {} was deleted: if it allowed traffic, agents in its subnets now \
+                 meet later entries and the final deny on their way to collectors",
+                acl.as_deref().unwrap_or("(unknown ACL)")
+            ))
+            .scope(format!(
+                "`aws ec2 describe-network-acls --network-acl-ids {a} --region {r}` shows the entries left and the \
+                 subnets they cover"
+            ))
+            .restore(format!(
+                "recreate the entry if it allowed egress: aws ec2 create-network-acl-entry --network-acl-id {a} \
+                 --rule-number {n} --egress --protocol -1 --cidr-block 0.0.0.0/0 --rule-action allow --region {r}"
+            )),
+    )
+}
+
 fn egress(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     match &*record.event_name {
         "RevokeSecurityGroupEgress" => revoke_egress(record, env),
+        "DeleteNetworkAclEntry" => acl_entry_deleted(record),
         _ => acl_entry(record, env),
     }
 }

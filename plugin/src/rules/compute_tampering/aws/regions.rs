@@ -22,8 +22,9 @@ declare! {
     REGION_ENABLED = {
         id: "aws.account.region_enabled",
         title: "Opt-in region enabled",
-        description: "Account EnableRegion: an opt-in region nobody watched is opened for use. Medium; not a finding when \
-                      the region is one of the configured aws_used_regions. DisableRegion is not a finding.",
+        description: "Account EnableRegion: an opt-in region nobody watched is opened for use. High when the region is \
+                      outside the configured aws_used_regions, medium while that list is empty, low (recorded for \
+                      sequences, not an alert) when the region is one of them. DisableRegion is not a finding.",
         attack: &attack::UNUSED_REGIONS,
         severity: Severity::Medium,
         confidence: 60,
@@ -36,7 +37,8 @@ declare! {
         id: "aws.region.resources_in_unused_region",
         title: "Compute or access created in a region the account does not use",
         description: "Calls that launch compute or prepare access (spot and fleet requests, StartInstances, launch \
-                      templates, key pairs, Lambda functions, ECS tasks and services, EKS clusters and node groups, \
+                      templates, key pairs, security groups and ingress rules, images and snapshots copied or imported \
+                      in, volumes, Lambda functions, ECS tasks and services, EKS clusters and node groups, \
                       Auto Scaling groups, CloudFormation stacks, SageMaker notebooks and jobs, Batch, Lightsail, RDS \
                       instances) in a region outside the configured aws_used_regions. RunInstances has its own rule. \
                       Does nothing while aws_used_regions is empty; calls by AWS services are not findings.",
@@ -52,6 +54,15 @@ declare! {
                 ("ec2", "CreateLaunchTemplate"),
                 ("ec2", "ImportKeyPair"),
                 ("ec2", "CreateKeyPair"),
+                ("ec2", "CreateSecurityGroup"),
+                ("ec2", "AuthorizeSecurityGroupIngress"),
+                ("ec2", "CopyImage"),
+                ("ec2", "ImportImage"),
+                ("ec2", "RegisterImage"),
+                ("ec2", "CopySnapshot"),
+                ("ec2", "ImportSnapshot"),
+                ("ec2", "ImportInstance"),
+                ("ec2", "CreateVolume"),
                 ("lambda", "CreateFunction20150331"),
                 ("lambda", "CreateFunction"),
                 ("ecs", "RunTask"),
@@ -104,25 +115,42 @@ fn region_enabled(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
         .as_ref()
         .and_then(|p| p.str("RegionName").or_else(|| p.str("regionName")))
         .map(|s| s.into_owned());
-    if let Some(opened) = &opened
-        && env.config.aws_used_regions.iter().any(|r| r == opened)
-    {
-        return None;
-    }
+    let used = &env.config.aws_used_regions;
+    let listed = opened.as_ref().is_some_and(|o| used.iter().any(|r| r == o));
+    let (severity, confidence, why) = if used.is_empty() {
+        (
+            Severity::Medium,
+            60,
+            "resources there are outside the regions monitoring covers".to_owned(),
+        )
+    } else if listed {
+        (
+            Severity::Low,
+            40,
+            format!("it is one of the account's regions ({})", used.join(", ")),
+        )
+    } else {
+        (
+            Severity::High,
+            75,
+            format!(
+                "it is not one of the account's regions ({}): nothing there is monitored or expected",
+                used.join(", ")
+            ),
+        )
+    };
     let o = opened.as_deref().map_or_else(|| "<region>".to_owned(), sh);
     Some(
         Detection::new(&REGION_ENABLED)
+            .severity(severity)
+            .confidence(confidence)
             .reason(format!(
-                "opt-in region {} was enabled for the account: resources there are outside the regions monitoring \
-                 covers{}",
+                "opt-in region {} was enabled for the account: {why}",
                 opened.as_deref().unwrap_or("(unnamed)"),
-                if env.config.aws_used_regions.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", env.config.aws_used_regions.join(", "))
-                }
             ))
-            .scope(format!("`aws account get-region-opt-status --region-name {o}` and any activity there since"))
+            .scope(format!(
+                "`aws account get-region-opt-status --region-name {o}` and any activity there since"
+            ))
             .restore(format!("aws account disable-region --region-name {o}")),
     )
 }

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod disks;
 pub mod extensions;
 pub mod instances;
+pub mod locations;
 pub mod network;
 pub mod provisioning;
 

@@ -6,6 +6,7 @@ pub mod firewall;
 pub mod instances;
 pub mod metadata;
 pub mod osconfig;
+pub mod regions;
 pub mod sharing;
 
 use crate::rules::sh;
