@@ -93,7 +93,7 @@ mod tests {
             r#"{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","readOnly":true,"eventTime":"2026-11-27T08:15:05Z"}"#
         ));
         assert!(!wanted(
-            r#"{"eventSource":"logs.amazonaws.com","eventName":"PutRetentionPolicy","readOnly":false,"eventTime":"2026-11-27T08:15:05Z"}"#
+            r#"{"eventSource":"ec2.amazonaws.com","eventName":"CreateTags","readOnly":false,"eventTime":"2026-11-27T08:15:05Z"}"#
         ));
     }
 
