@@ -1,18 +1,22 @@
 //! The engine: configuration, per-input processing and end-of-stream. Both the wasm component and
 //! native callers (tests, benchmarks, the harness's `--engine native`) drive this type.
 
+use crate::config::output::Enrich;
 use crate::config::{Config, ConfigError, Scope};
 use crate::correlation::Correlator;
 use crate::enrich::{self, Context};
+use crate::interest::{self, Call, Glance};
 use crate::model::{
-    EnrichedEvent, EventOutcome, ParseError, ParseErrorKind, RawEvent, RuleInfo, SourceKind,
-    StateStats,
+    EnrichedEvent, EventOutcome, Normalized, ParseError, ParseErrorKind, RawEvent, RuleInfo,
+    SourceKind, StateStats,
 };
+use crate::quiet::Quiet;
 use crate::rules::{self, Env, memory};
 use crate::sigma::Skipped;
 use crate::sigma_findings::LoadedSigma;
-use crate::sources;
 use crate::sources::envelope::{self, Inner, Position};
+use crate::sources::json::Object;
+use crate::sources::{self, Decoded, aws_cloudtrail};
 
 /// Inputs larger than this are refused with `too-large` rather than parsed.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -29,6 +33,10 @@ pub struct Engine {
     retired: StateStats,
     /// The configuration's Sigma rules, compiled; `None` when it has none.
     sigma: Option<LoadedSigma>,
+    /// The caller writes only events with findings (`set_enrich`).
+    compact: bool,
+    /// What the fast path hands correlation, reused from event to event.
+    quiet: Quiet,
 }
 
 impl Engine {
@@ -57,6 +65,16 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// What the caller writes of each event (`output.enrich` of an NDJSON filter). With
+    /// [`Enrich::Findings`] an event without findings may come back with its source and envelope index
+    /// only (no normalised fields, no `raw`), and an event that no consumer wants
+    /// ([`crate::interest`]) is read no further than correlation needs: findings, drained and flushed
+    /// events and state are the same as with [`Enrich::All`], the default, where every event comes
+    /// back normalised (tables and the component need every column).
+    pub fn set_enrich(&mut self, enrich: Enrich) {
+        self.compact = enrich == Enrich::Findings;
     }
 
     /// Every rule, built-in then Sigma, with whether the active configuration enables it.
@@ -150,6 +168,15 @@ impl Engine {
             Inner::Object(object) => Some(object),
             Inner::Text(_) => None,
         };
+        // User Sigma rules may read any field of any event: with some loaded, every event is read
+        // in full.
+        if self.compact
+            && self.sigma.is_none()
+            && let Some(object) = object
+            && let Some(event) = self.pass_quietly(&position, object, raw)
+        {
+            return event;
+        }
         let mut decoded = match inner {
             Inner::Object(object) => sources::decode(object, raw.source_hint),
             Inner::Text(text) => {
@@ -205,6 +232,46 @@ impl Engine {
         self.correlator.observe(&decoded, &mut event, &self.config);
         crate::sanitize::event(&mut event);
         event
+    }
+
+    /// The fast path: an event that no consumer wants in full ([`interest::could_matter`]) only
+    /// advances correlation with its time, principal and source address, read exactly as the full
+    /// path reads them. `None` when the event must be read in full.
+    fn pass_quietly(
+        &mut self,
+        position: &Position<'_>,
+        object: &Object<'_>,
+        raw: &RawEvent<'_>,
+    ) -> Option<EnrichedEvent> {
+        let source = sources::source_of(object, raw.source_hint)?;
+        let facts = match source {
+            SourceKind::AwsCloudtrail => {
+                let record = aws_cloudtrail::Glance::read(object);
+                let glance = Glance {
+                    object,
+                    call: Call::CloudTrail(&record),
+                };
+                if interest::could_matter(&glance) {
+                    return None;
+                }
+                self.quiet.cloudtrail(object)
+            }
+            _ => return None,
+        };
+        facts.source = source;
+        self.correlator
+            .observe(&Decoded::unknown(), facts, &self.config);
+        // Only rules and the tables the gate sends to the full path add findings to an event.
+        debug_assert!(facts.findings.is_empty());
+        facts.findings.clear();
+        Some(EnrichedEvent {
+            source,
+            envelope_index: position.index,
+            raw: None,
+            fields: Normalized::default(),
+            findings: Vec::new(),
+            shape_note: None,
+        })
     }
 }
 

@@ -132,6 +132,8 @@ impl Filter {
                 .map(|e| format!("{path}: {e}")),
             Err(e) => Some(e),
         };
+        let enrich = engine.config().output.enrich;
+        engine.set_enrich(enrich);
         Filter {
             engine,
             config_error,

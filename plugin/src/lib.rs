@@ -5,6 +5,7 @@
 //! - `rules`: detections, one `declare!` entry each, grouped by family, cloud and service;
 //! - `enrich`: detections → findings with context, suppression and response;
 //! - `correlation`: findings that several events together prove, on event time;
+//! - `interest`: which events any of them could want read in full (the engine's fast path);
 //! - `engine`: drives them per input; `component`, `fluent_bit` and `enrichment_json` export it.
 //!
 //! `sigma` (user rules in Sigma) reads only `model` and `sources`.
@@ -16,7 +17,9 @@ pub mod correlation;
 pub mod engine;
 pub mod enrich;
 pub mod enrichment_json;
+pub mod interest;
 pub mod model;
+mod quiet;
 pub mod rules;
 pub mod sanitize;
 pub mod sigma;

@@ -106,9 +106,7 @@ impl<'a> Record<'a> {
 
     /// The service part of `eventSource` (`cloudtrail` for `cloudtrail.amazonaws.com`).
     pub fn service(&self) -> &str {
-        self.event_source
-            .split_once('.')
-            .map_or(&*self.event_source, |(service, _)| service)
+        service_of(&self.event_source)
     }
 
     pub fn failed(&self) -> bool {
@@ -117,12 +115,7 @@ impl<'a> Record<'a> {
 
     /// CloudTrail marks reads with `readOnly: true`; names are the fallback for records that omit it.
     pub fn is_read_only(&self) -> bool {
-        self.read_only.unwrap_or_else(|| {
-            let name = &*self.event_name;
-            ["Describe", "Get", "List", "Lookup", "Head", "Search"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-        })
+        is_read_only(self.read_only, &self.event_name)
     }
 
     /// Who acted, as one string: the ARN where there is one, else the invoking service.
@@ -201,6 +194,68 @@ impl<'a> Record<'a> {
                 Outcome::Success
             },
         }
+    }
+}
+
+fn service_of(event_source: &str) -> &str {
+    event_source
+        .split_once('.')
+        .map_or(event_source, |(service, _)| service)
+}
+
+fn is_read_only(flag: Option<bool>, event_name: &str) -> bool {
+    flag.unwrap_or_else(|| {
+        ["Describe", "Get", "List", "Lookup", "Head", "Search"]
+            .iter()
+            .any(|prefix| event_name.starts_with(prefix))
+    })
+}
+
+/// The little of a record the engine's fast path reads (`crate::interest`): which call it is, and
+/// the facts correlation keeps for every event. Each is read exactly as `Record::from_object` and
+/// `Record::normalize` read it, so an event that takes the fast path feeds correlation the same
+/// values as one that is read in full.
+pub struct Glance<'a> {
+    pub event_source: Cow<'a, str>,
+    pub event_name: Cow<'a, str>,
+    read_only: Option<bool>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        Glance {
+            event_source: object.str("eventSource").unwrap_or_default(),
+            event_name: object.str("eventName").unwrap_or_default(),
+            read_only: object.bool("readOnly"),
+        }
+    }
+
+    pub fn service(&self) -> &str {
+        service_of(&self.event_source)
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        is_read_only(self.read_only, &self.event_name)
+    }
+
+    /// `Normalized::event_time`.
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object.str("eventTime").as_deref().and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`.
+    pub fn source_ip(object: &Object<'a>) -> Option<Cow<'a, str>> {
+        object.str("sourceIPAddress")
+    }
+
+    /// `Normalized::principal` (`Record::principal`), reading only the top level of `userIdentity`.
+    pub fn principal(object: &Object<'a>) -> Option<Cow<'a, str>> {
+        let raw = object.raw("userIdentity")?;
+        if !raw.get().starts_with('{') {
+            return None;
+        }
+        let who = wire::who(raw)?;
+        who.arn.or(who.invoked_by).or(who.user_name)
     }
 }
 
@@ -302,6 +357,43 @@ mod wire {
                     key,
                     &["accountId", "userName", "invokedBy", "sessionContext"],
                 ) {
+                    Some(canonical) => self.visit_entry(canonical, map)?,
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+            }
+            Ok(())
+        }
+    }
+
+    /// The keys of `userIdentity` that say who acted; `sessionContext` is skipped, not read.
+    #[derive(Default)]
+    pub struct Who<'a> {
+        pub arn: Option<Cow<'a, str>>,
+        pub invoked_by: Option<Cow<'a, str>>,
+        pub user_name: Option<Cow<'a, str>>,
+    }
+
+    /// Read `Who` from a `userIdentity` object with the same rules as `Identity`.
+    pub fn who(raw: &RawValue) -> Option<Who<'_>> {
+        serde_json::from_str::<IfObject<Who<'_>>>(raw.get())
+            .ok()
+            .and_then(|w| w.0)
+    }
+
+    impl<'de> FromMap<'de> for Who<'de> {
+        fn visit_entry<M: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "arn" => self.arn = str_value(map)?,
+                "userName" => self.user_name = str_value(map)?,
+                "invokedBy" => self.invoked_by = str_value(map)?,
+                // The same folding as `Identity`: only keys that `Identity` folds onto a name read here.
+                _ => match folded(key, &["userName", "invokedBy"]) {
                     Some(canonical) => self.visit_entry(canonical, map)?,
                     None => {
                         map.next_value::<IgnoredAny>()?;
@@ -511,6 +603,8 @@ mod tests {
             r#"{"sessionContext":{"sessionIssuer":{"arn":"first"},"sessionIssuer":{"userName":"second"},"attributes":[1,{"mfaAuthenticated":true}]}}"#,
             r#"{"sessionContext":{"attributes":{"mfaAuthenticated":"False"},"attributes":null}}"#,
             r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/OpsAdmin/mallory","accountid":"111122223333","username":null,"sessioncontext":{"sessionissuer":{"arn":"arn:aws:iam::111122223333:role/OpsAdmin","username":"OpsAdmin"},"attributes":{"mfaauthenticated":"false"}}}"#,
+            r#"{"type":"AWSService","invokedby":"ec2.amazonaws.com"}"#,
+            r#"{"arn":"arn:aws:iam::111122223333:user/a","arn":null,"userName":"b"}"#,
             r#"{}"#,
             r#""a string""#,
             r#"null"#,
@@ -521,6 +615,14 @@ mod tests {
             let fast = format!("{:?}", Identity::from_raw(raw));
             let slow = format!("{:?}", identity_by_objects(raw));
             assert_eq!(fast, slow, "{case}");
+            // The fast path's principal is the full reading's.
+            let record = format!(r#"{{"eventSource":"s3.amazonaws.com","userIdentity":{case}}}"#);
+            let object = Object::parse(&record).expect("object");
+            assert_eq!(
+                Glance::principal(&object).as_deref(),
+                Record::from_object(&object).principal(),
+                "{case}"
+            );
         }
     }
 

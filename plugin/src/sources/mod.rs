@@ -85,11 +85,14 @@ pub fn decode<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> 
     decoded
 }
 
+/// The source an event is read as: the hint when there is one, else its shape.
+pub fn source_of(object: &Object<'_>, hint: Option<SourceKind>) -> Option<SourceKind> {
+    hint.filter(|h| *h != SourceKind::Unknown)
+        .or_else(|| detect(object))
+}
+
 fn decode_shape<'a>(object: &Object<'a>, hint: Option<SourceKind>) -> Decoded<'a> {
-    let source = hint
-        .filter(|h| *h != SourceKind::Unknown)
-        .or_else(|| detect(object));
-    match source {
+    match source_of(object, hint) {
         Some(SourceKind::AwsCloudtrail) => {
             let record = aws_cloudtrail::Record::from_object(object);
             let partial = record.event_time.is_none() || record.event_id.is_none();

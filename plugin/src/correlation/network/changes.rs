@@ -44,7 +44,7 @@ impl Change {
 /// EC2 calls that can narrow what a network interface may send. `AuthorizeSecurityGroup*` are left
 /// out: security groups are allow lists, so adding a rule never blocks traffic, and counting every
 /// widening as a change would arm hosts after routine port openings.
-pub(super) const AWS_CHANGES: &[&str] = &[
+pub(crate) const AWS_CHANGES: &[&str] = &[
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
     "ModifySecurityGroupRules",

@@ -40,6 +40,7 @@ use crate::correlation::bounded::BoundedMap;
 use crate::model::{EnrichedEvent, Normalized, Outcome, SourceKind};
 use crate::sources::flow_log::{Action, FlowRecord};
 use crate::sources::{Decoded, SourceEvent};
+pub(crate) use changes::AWS_CHANGES;
 use changes::{Change, network_change};
 use findings::*;
 use hosts::*;

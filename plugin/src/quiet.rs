@@ -1,0 +1,158 @@
+//! What the engine's fast path hands correlation for an event no consumer wants in full
+//! (`interest`): the event's time, principal and source address (the clock and the per-principal
+//! network history read them from every event), in buffers reused from event to event so that the
+//! fast path allocates nothing for them once warm.
+
+use crate::model::{EnrichedEvent, Normalized, SourceKind};
+use crate::sources::aws_cloudtrail;
+use crate::sources::json::Object;
+
+/// `userIdentity` texts remembered with their principal. A shipper's stream repeats a handful of
+/// identities (pipelines, agents, a few people); comparing the text costs a fraction of reading it.
+const IDENTITIES: usize = 8;
+
+#[derive(Debug)]
+pub struct Quiet {
+    event: EnrichedEvent,
+    spare_principal: String,
+    spare_source_ip: String,
+    /// (raw `userIdentity` text, its principal), replaced round-robin.
+    identities: Vec<(String, Option<String>)>,
+    next_identity: usize,
+}
+
+impl Default for Quiet {
+    fn default() -> Quiet {
+        Quiet {
+            event: EnrichedEvent {
+                source: SourceKind::Unknown,
+                envelope_index: 0,
+                raw: None,
+                fields: Normalized::default(),
+                findings: Vec::new(),
+                shape_note: None,
+            },
+            spare_principal: String::new(),
+            spare_source_ip: String::new(),
+            identities: Vec::with_capacity(IDENTITIES),
+            next_identity: 0,
+        }
+    }
+}
+
+impl Quiet {
+    /// The facts of a CloudTrail record, read as `Record::normalize` reads them, as an event for
+    /// `Correlator::observe` (no findings, other fields empty).
+    pub fn cloudtrail(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
+        let source_ip = aws_cloudtrail::Glance::source_ip(object);
+        self.event.fields.event_time = aws_cloudtrail::Glance::event_time(object);
+        refill(
+            &mut self.event.fields.source_ip,
+            &mut self.spare_source_ip,
+            source_ip.as_deref(),
+        );
+        // History reads the principal only together with a source address.
+        let mut principal = self.event.fields.principal.take();
+        if source_ip.is_some() {
+            self.principal(object, &mut principal);
+        } else if let Some(buffer) = principal.take() {
+            self.spare_principal = buffer;
+        }
+        self.event.fields.principal = principal;
+        &mut self.event
+    }
+
+    /// Put the record's principal in `slot`, from the remembered identities when its `userIdentity`
+    /// text is one of them.
+    fn principal(&mut self, object: &Object<'_>, slot: &mut Option<String>) {
+        let text = object.raw("userIdentity").map(|r| r.get());
+        if let Some(text) = text
+            && let Some((_, known)) = self.identities.iter().find(|(t, _)| t == text)
+        {
+            refill(slot, &mut self.spare_principal, known.as_deref());
+            return;
+        }
+        let principal = aws_cloudtrail::Glance::principal(object);
+        refill(slot, &mut self.spare_principal, principal.as_deref());
+        let Some(text) = text else {
+            return;
+        };
+        if self.identities.len() < IDENTITIES {
+            self.identities
+                .push((text.to_owned(), principal.map(|p| p.into_owned())));
+            return;
+        }
+        if let Some((t, p)) = self.identities.get_mut(self.next_identity) {
+            t.clear();
+            t.push_str(text);
+            match (p.as_mut(), principal) {
+                (Some(buffer), Some(value)) => {
+                    buffer.clear();
+                    buffer.push_str(&value);
+                }
+                (_, value) => *p = value.map(|v| v.into_owned()),
+            }
+        }
+        self.next_identity = (self.next_identity + 1) % IDENTITIES;
+    }
+}
+
+/// Put `value` in `slot`, reusing the slot's or the spare's buffer; an absent value leaves the buffer
+/// in `spare` for the next event.
+fn refill(slot: &mut Option<String>, spare: &mut String, value: Option<&str>) {
+    let mut buffer = slot.take().unwrap_or_else(|| std::mem::take(spare));
+    match value {
+        Some(value) => {
+            buffer.clear();
+            buffer.push_str(value);
+            *slot = Some(buffer);
+        }
+        None => *spare = buffer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(identity: &str, ip: &str) -> String {
+        format!(
+            r#"{{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","eventTime":"2026-11-27T08:15:05Z","sourceIPAddress":"{ip}","userIdentity":{identity}}}"#
+        )
+    }
+
+    #[test]
+    fn remembered_identities_give_the_principal_a_full_read_gives() {
+        let mut quiet = Quiet::default();
+        // More distinct identities than are remembered, each seen twice, in an order that evicts.
+        let identities: Vec<String> = (0..IDENTITIES + 3)
+            .map(|i| {
+                format!(
+                    r#"{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{i}","accountId":"111122223333","userName":"u{i}"}}"#
+                )
+            })
+            .chain([
+                r#"{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}"#.to_owned(),
+                r#""not an object""#.to_owned(),
+            ])
+            .collect();
+        for round in 0..2 {
+            for identity in &identities {
+                let text = record(identity, "203.0.113.7");
+                let object = Object::parse(&text).expect("object");
+                let full = aws_cloudtrail::Record::from_object(&object).normalize();
+                let event = quiet.cloudtrail(&object);
+                assert_eq!(event.fields.principal, full.principal, "round {round}");
+                assert_eq!(event.fields.source_ip, full.source_ip);
+                assert_eq!(event.fields.event_time, full.event_time);
+            }
+        }
+        // Without a source address history reads nothing, so no principal is looked up.
+        let text = r#"{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","userIdentity":{"arn":"a"}}"#;
+        let object = Object::parse(text).expect("object");
+        let event = quiet.cloudtrail(&object);
+        assert_eq!(event.fields.principal, None);
+        assert_eq!(event.fields.source_ip, None);
+        assert_eq!(event.fields.event_time, None);
+    }
+}
