@@ -26,54 +26,63 @@ pub use detection::Detection;
 pub use env::Env;
 pub use respond::sh;
 
+/// The rule lists of every module, in catalogue order (family, then cloud, then rule). A list of
+/// lists rather than a chain of iterators: one `chain` per module nested the iterator type past the
+/// compiler's recursion limit for its users.
+static MODULES: &[&[&[&Rule]]] = &[
+    audit_logging::aws::MODULES,
+    &[audit_logging::azure::monitor::RULES],
+    &[audit_logging::azure::destinations::RULES],
+    &[audit_logging::azure::loganalytics::RULES],
+    &[audit_logging::azure::network::RULES],
+    &[audit_logging::azure::defender::RULES],
+    &[audit_logging::azure::sentinel::RULES],
+    &[audit_logging::azure::policy::RULES],
+    &[audit_logging::gcp::logging::RULES],
+    &[audit_logging::gcp::destinations::RULES],
+    &[audit_logging::gcp::iam::RULES],
+    &[audit_logging::gcp::vpc::RULES],
+    &[audit_logging::gcp::dns::RULES],
+    &[audit_logging::gcp::gke::RULES],
+    &[audit_logging::gcp::monitoring::RULES],
+    &[audit_logging::gcp::scc::RULES],
+    &[audit_logging::gcp::resourcemanager::RULES],
+    &[audit_logging::k8s::RULES],
+    compute_tampering::aws::MODULES,
+    &[compute_tampering::azure::extensions::RULES],
+    &[compute_tampering::azure::provisioning::RULES],
+    &[compute_tampering::azure::network::RULES],
+    &[compute_tampering::azure::disks::RULES],
+    &[compute_tampering::azure::commands::RULES],
+    &[compute_tampering::azure::instances::RULES],
+    &[compute_tampering::azure::locations::RULES],
+    &[compute_tampering::gcp::metadata::RULES],
+    &[compute_tampering::gcp::firewall::RULES],
+    &[compute_tampering::gcp::sharing::RULES],
+    &[compute_tampering::gcp::instances::RULES],
+    &[compute_tampering::gcp::osconfig::RULES],
+    &[compute_tampering::gcp::regions::RULES],
+    &[container_evasion::k8s_agents::RULES],
+    &[container_evasion::k8s_quota::RULES],
+    &[container_evasion::k8s_hiding::RULES],
+    &[container_evasion::k8s_policy::RULES],
+    &[container_evasion::k8s_admission::RULES],
+    &[container_evasion::k8s_egress::RULES],
+    &[container_evasion::k8s_escape::RULES],
+    &[container_evasion::k8s_host::RULES],
+    &[container_evasion::k8s_sessions::RULES],
+    &[container_evasion::docker::RULES],
+    &[container_evasion::docker_host::RULES],
+    &[network::RULES],
+    &[sequences::RULES],
+];
+
 /// Every rule, in catalogue order (family, then cloud, then rule).
-pub fn catalogue() -> impl Iterator<Item = &'static Rule> {
-    audit_logging::aws::rules()
-        .chain(audit_logging::azure::monitor::RULES)
-        .chain(audit_logging::azure::destinations::RULES)
-        .chain(audit_logging::azure::loganalytics::RULES)
-        .chain(audit_logging::azure::network::RULES)
-        .chain(audit_logging::azure::defender::RULES)
-        .chain(audit_logging::azure::sentinel::RULES)
-        .chain(audit_logging::azure::policy::RULES)
-        .chain(audit_logging::gcp::logging::RULES)
-        .chain(audit_logging::gcp::destinations::RULES)
-        .chain(audit_logging::gcp::iam::RULES)
-        .chain(audit_logging::gcp::vpc::RULES)
-        .chain(audit_logging::gcp::dns::RULES)
-        .chain(audit_logging::gcp::gke::RULES)
-        .chain(audit_logging::gcp::monitoring::RULES)
-        .chain(audit_logging::gcp::scc::RULES)
-        .chain(audit_logging::gcp::resourcemanager::RULES)
-        .chain(audit_logging::k8s::RULES)
-        .chain(compute_tampering::aws::rules())
-        .chain(compute_tampering::azure::extensions::RULES)
-        .chain(compute_tampering::azure::provisioning::RULES)
-        .chain(compute_tampering::azure::network::RULES)
-        .chain(compute_tampering::azure::disks::RULES)
-        .chain(compute_tampering::azure::commands::RULES)
-        .chain(compute_tampering::azure::instances::RULES)
-        .chain(compute_tampering::azure::locations::RULES)
-        .chain(compute_tampering::gcp::metadata::RULES)
-        .chain(compute_tampering::gcp::firewall::RULES)
-        .chain(compute_tampering::gcp::sharing::RULES)
-        .chain(compute_tampering::gcp::instances::RULES)
-        .chain(compute_tampering::gcp::osconfig::RULES)
-        .chain(compute_tampering::gcp::regions::RULES)
-        .chain(container_evasion::k8s_agents::RULES)
-        .chain(container_evasion::k8s_quota::RULES)
-        .chain(container_evasion::k8s_hiding::RULES)
-        .chain(container_evasion::k8s_policy::RULES)
-        .chain(container_evasion::k8s_admission::RULES)
-        .chain(container_evasion::k8s_egress::RULES)
-        .chain(container_evasion::k8s_escape::RULES)
-        .chain(container_evasion::k8s_host::RULES)
-        .chain(container_evasion::k8s_sessions::RULES)
-        .chain(container_evasion::docker::RULES)
-        .chain(container_evasion::docker_host::RULES)
-        .chain(network::RULES)
-        .chain(sequences::RULES)
-        .copied()
+pub fn catalogue() -> impl Iterator<Item = &'static Rule> + Clone {
+    MODULES
+        .iter()
+        .flat_map(|modules| modules.iter())
+        .flat_map(|rules| rules.iter().copied())
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -29,25 +29,24 @@ pub mod streams;
 pub const SHORT_RETENTION_DAYS: i64 = 7;
 
 /// Every AWS audit-logging rule, in catalogue order.
-pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
-    cloudtrail::RULES
-        .iter()
-        .chain(s3::RULES)
-        .chain(logs::RULES)
-        .chain(ec2::RULES)
-        .chain(route53resolver::RULES)
-        .chain(config::RULES)
-        .chain(guardduty::RULES)
-        .chain(securityhub::RULES)
-        .chain(detectors::RULES)
-        .chain(alerting::RULES)
-        .chain(streams::RULES)
-        .chain(access_logs::RULES)
-        .chain(rds::RULES)
-        .chain(bedrock::RULES)
-        .chain(eks::RULES)
-        .chain(organizations::RULES)
-}
+pub static MODULES: &[&[&Rule]] = &[
+    cloudtrail::RULES,
+    s3::RULES,
+    logs::RULES,
+    ec2::RULES,
+    route53resolver::RULES,
+    config::RULES,
+    guardduty::RULES,
+    securityhub::RULES,
+    detectors::RULES,
+    alerting::RULES,
+    streams::RULES,
+    access_logs::RULES,
+    rds::RULES,
+    bedrock::RULES,
+    eks::RULES,
+    organizations::RULES,
+];
 
 /// The record's region, quoted for response commands.
 pub fn region(record: &Record<'_>) -> String {

@@ -16,16 +16,15 @@ pub mod sharing;
 pub mod ssm;
 
 /// Every AWS compute-tampering rule, in catalogue order.
-pub fn rules() -> impl Iterator<Item = &'static &'static Rule> {
-    metadata::RULES
-        .iter()
-        .chain(instance::RULES)
-        .chain(network::RULES)
-        .chain(firewalls::RULES)
-        .chain(sharing::RULES)
-        .chain(regions::RULES)
-        .chain(ssm::RULES)
-}
+pub static MODULES: &[&[&Rule]] = &[
+    metadata::RULES,
+    instance::RULES,
+    network::RULES,
+    firewalls::RULES,
+    sharing::RULES,
+    regions::RULES,
+    ssm::RULES,
+];
 
 pub const ANYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];
 
