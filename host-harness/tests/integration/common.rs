@@ -1,8 +1,9 @@
-//! Shared by the integration tests: one compiled plugin for the test binary, and paths into the repo.
+//! Shared by the integration tests: one compiled plugin for the test binary, paths into the repo, and
+//! Parquet files read back as JSON rows.
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use blindspot_host::runtime::wasm_host::LoadedPlugin;
@@ -46,4 +47,23 @@ pub fn run_filter(args: &[&str], input: &[u8]) -> std::process::Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// Every row of a Parquet file as JSON objects (arrow's JSON writer: one key per column).
+pub fn parquet_rows(path: &Path) -> Vec<serde_json::Value> {
+    let file = std::fs::File::open(path).expect("open");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let mut rows = Vec::new();
+    for batch in reader {
+        let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+        writer.write(&batch.expect("batch")).expect("json");
+        writer.finish().expect("finish");
+        let batch: Vec<serde_json::Value> =
+            serde_json::from_slice(&writer.into_inner()).expect("rows");
+        rows.extend(batch);
+    }
+    rows
 }

@@ -220,22 +220,6 @@ fn ndjson_records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn parquet_records(path: &Path) -> Vec<Value> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open"))
-        .expect("parquet")
-        .build()
-        .expect("reader");
-    let mut records = Vec::new();
-    for batch in reader {
-        let mut writer = arrow::json::ArrayWriter::new(Vec::new());
-        writer.write(&batch.expect("batch")).expect("json");
-        writer.finish().expect("finish");
-        let rows: Vec<Value> = serde_json::from_slice(&writer.into_inner()).expect("rows");
-        records.extend(rows);
-    }
-    records
-}
-
 /// Parquet has nulls where NDJSON omits keys, and a timestamp type where NDJSON has RFC 3339 text.
 fn normalise(value: &mut Value) {
     match value {
@@ -267,13 +251,13 @@ fn raw_field<'a>(raw: &'a Value, pointers: &[&str]) -> Option<&'a str> {
 #[test]
 fn ocsf_findings_are_one_per_finding_mapped_from_the_event_and_identical_in_both_formats() {
     let out = replay_all(None);
-    let table = parquet_records(&out.table);
+    let table = common::parquet_rows(&out.table);
     let total_findings: usize = table
         .iter()
         .map(|r| r["findings"].as_array().map_or(0, Vec::len))
         .sum();
     let mut ndjson = ndjson_records(&out.ocsf_ndjson);
-    let mut parquet = parquet_records(&out.ocsf_parquet);
+    let mut parquet = common::parquet_rows(&out.ocsf_parquet);
     assert_eq!(ndjson.len(), total_findings);
     assert_eq!(parquet.len(), total_findings);
     assert!(total_findings > 40, "{total_findings}");

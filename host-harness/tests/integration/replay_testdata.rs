@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ use blindspot_host::replay::{ReplayOptions, replay};
 use blindspot_host::runtime::detector::{Detector, Input, NativeDetector};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 22] = [
     "input_file",
     "input_line",
     "input_record",
@@ -37,6 +38,7 @@ const COLUMNS: [&str; 21] = [
     "findings",
     "max_severity",
     "alert",
+    "shape_note",
 ];
 
 #[test]
@@ -77,6 +79,7 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
     ));
     let mut rows = 0;
     let mut stop_logging_rows = 0;
+    let mut noted_by_shape: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for batch in reader {
         let batch = batch.expect("batch");
         rows += batch.num_rows();
@@ -92,7 +95,24 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
             .column_by_name("source")
             .expect("source")
             .as_string::<i32>();
+        let input_file = batch
+            .column_by_name("input_file")
+            .expect("input_file")
+            .as_string::<i32>();
+        let shape_note = batch
+            .column_by_name("shape_note")
+            .expect("shape_note")
+            .as_string::<i32>();
         for row in 0..batch.num_rows() {
+            // testdata/shapes/<source>.<shape>.ndjson: rows counted per shape, and those with a note.
+            if let Some(name) = input_file.value(row).split("/shapes/").nth(1)
+                && let Some(shape) = name.split('.').nth(1)
+                && error.is_null(row)
+            {
+                let count = noted_by_shape.entry(shape.to_owned()).or_default();
+                count.0 += 1;
+                count.1 += usize::from(!shape_note.is_null(row));
+            }
             if !error.is_null(row) {
                 assert_eq!(source.value(row), "unknown");
                 assert!(findings.value(row).is_empty());
@@ -117,6 +137,16 @@ fn testdata_through_the_component_matches_expectations_and_reads_back() {
     }
     assert_eq!(rows as u64, summary.rows_written);
     assert!(stop_logging_rows >= 4, "{stop_logging_rows}");
+    // Canonical events carry no shape note; every event of a fallback shape names it.
+    assert_eq!(noted_by_shape.len(), 5, "{noted_by_shape:?}");
+    for (shape, (events, noted)) in &noted_by_shape {
+        assert!(*events > 0, "{shape}");
+        let expected = if shape == "canonical" { 0 } else { *events };
+        assert_eq!(
+            *noted, expected,
+            "{shape}: {noted} of {events} events noted"
+        );
+    }
 }
 
 #[test]

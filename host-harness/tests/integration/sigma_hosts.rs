@@ -5,12 +5,9 @@
 
 use crate::common;
 
-use std::fs::File;
-use std::path::Path;
 use std::process::Command;
 
 use blindspot_host::runtime::fluent_bit::FluentBitModule;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
 const TRAIL_RULE: &str = "sigma:6f1d2a4c-8b3e-4f5a-9c7d-0e1f2a3b4c5d";
@@ -39,22 +36,6 @@ fn blindspot(args: &[&str]) -> std::process::Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn table_json(path: &Path) -> Vec<Value> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open"))
-        .expect("parquet")
-        .build()
-        .expect("reader");
-    let mut rows = Vec::new();
-    for batch in reader {
-        let mut writer = arrow::json::ArrayWriter::new(Vec::new());
-        writer.write(&batch.expect("batch")).expect("json");
-        writer.finish().expect("finish");
-        let batch: Vec<Value> = serde_json::from_slice(&writer.into_inner()).expect("rows");
-        rows.extend(batch);
-    }
-    rows
 }
 
 fn findings_of(rows: &[Value], rule: &str) -> Vec<Value> {
@@ -94,7 +75,7 @@ fn replay_writes_sigma_findings_to_parquet_and_ocsf_and_suppressions_cover_them(
         "--quiet",
     ]);
 
-    let rows = table_json(&table);
+    let rows = common::parquet_rows(&table);
     let sigma = findings_of(&rows, TRAIL_RULE);
     assert_eq!(sigma.len(), 1, "{rows:?}");
     let f = &sigma[0];
