@@ -692,50 +692,23 @@ fn adversarial_streams_match_their_documented_outcomes_and_counts_add_up() {
 
 /// Rows as (file, line, record, rule ids), for comparing runs.
 fn findings_by_row(path: &Path) -> Vec<(String, i64, i32, Vec<String>)> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("output"))
-        .expect("parquet")
-        .build()
-        .expect("reader");
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.expect("batch");
-        let file = batch
-            .column_by_name("input_file")
-            .expect("file")
-            .as_string::<i32>()
-            .clone();
-        let line = batch
-            .column_by_name("input_line")
-            .expect("line")
-            .as_primitive::<arrow::datatypes::Int64Type>()
-            .clone();
-        let record = batch
-            .column_by_name("input_record")
-            .expect("record")
-            .as_primitive::<arrow::datatypes::Int32Type>()
-            .clone();
-        let findings = batch
-            .column_by_name("findings")
-            .expect("findings")
-            .as_list::<i32>()
-            .clone();
-        for row in 0..batch.num_rows() {
-            let list = findings.value(row);
-            let ids = list
-                .as_struct()
-                .column_by_name("rule_id")
-                .expect("rule_id")
-                .as_string::<i32>()
-                .clone();
-            rows.push((
-                file.value(row).to_owned(),
-                line.value(row),
-                record.value(row),
-                (0..ids.len()).map(|i| ids.value(i).to_owned()).collect(),
-            ));
-        }
-    }
-    rows
+    common::parquet_rows(path)
+        .iter()
+        .map(|row| {
+            let ids = row["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(|f| f["rule_id"].as_str().expect("rule_id").to_owned())
+                .collect();
+            (
+                row["input_file"].as_str().expect("file").to_owned(),
+                row["input_line"].as_i64().expect("line"),
+                i32::try_from(row["input_record"].as_i64().expect("record")).expect("i32"),
+                ids,
+            )
+        })
+        .collect()
 }
 
 #[test]
