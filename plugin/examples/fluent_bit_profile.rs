@@ -38,6 +38,8 @@ fn main() {
         .take(limit)
         .collect();
     let mut engine = Engine::new();
+    // As the module runs it (`fluent_bit.rs`): compact output, so the fast path is on.
+    engine.set_enrich(Enrich::Findings);
     let mut output = Vec::new();
     let mut bytes = 0usize;
     for record in &benign {

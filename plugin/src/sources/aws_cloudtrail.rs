@@ -284,7 +284,7 @@ mod wire {
     use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::value::RawValue;
 
-    use super::super::json::{raw_bool, raw_str};
+    use super::super::json::{BorrowedKey, raw_bool, raw_str};
 
     pub struct Identity<'a>(pub super::Identity<'a>);
 
@@ -490,7 +490,7 @@ mod wire {
         fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<IfObject<T>, M::Error> {
             let mut value = T::default();
             // Keys are borrowed when they hold no escape, as almost all do.
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            while let Some(BorrowedKey(key)) = map.next_key()? {
                 value.visit_entry(&key, &mut map)?;
             }
             Ok(IfObject(Some(value)))
