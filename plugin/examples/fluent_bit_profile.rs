@@ -3,7 +3,7 @@
 //!
 //!     cargo build --release -p blindspot-plugin --example fluent_bit_profile
 //!     valgrind --tool=callgrind --toggle-collect='*per_record*' \
-//!         target/release/examples/fluent_bit_profile INPUT.ndjson [RECORDS]
+//!         target/release/examples/fluent_bit_profile INPUT.ndjson [RECORDS] [all]
 //!
 //! Only records that come out without a finding are profiled (the stream is classified first), since
 //! those are what a shipper mostly forwards.
@@ -15,7 +15,7 @@ use blindspot_plugin::model::{EventOutcome, RawEvent};
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: fluent_bit_profile INPUT.ndjson [RECORDS]");
+        eprintln!("usage: fluent_bit_profile INPUT.ndjson [RECORDS] [all]");
         std::process::exit(2);
     };
     let limit: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(2_000);
@@ -38,12 +38,17 @@ fn main() {
         .take(limit)
         .collect();
     let mut engine = Engine::new();
-    // As the module runs it (`fluent_bit.rs`): compact output, so the fast path is on.
-    engine.set_enrich(Enrich::Findings);
+    // As the module runs it (`fluent_bit.rs`): compact output, so the fast path is on; `all` as the
+    // third argument profiles full enrichment, what tables and the component get.
+    let enrich = match args.next().as_deref() {
+        Some("all") => Enrich::All,
+        _ => Enrich::Findings,
+    };
+    engine.set_enrich(enrich);
     let mut output = Vec::new();
     let mut bytes = 0usize;
     for record in &benign {
-        per_record(&mut engine, &mut output, record);
+        per_record(&mut engine, &mut output, record, enrich);
         bytes += output.len();
     }
     println!("{} benign records, {bytes} bytes out", benign.len());
@@ -58,12 +63,12 @@ fn raw(data: &[u8]) -> RawEvent<'_> {
 }
 
 #[inline(never)]
-fn per_record(engine: &mut Engine, output: &mut Vec<u8>, record: &[u8]) {
+fn per_record(engine: &mut Engine, output: &mut Vec<u8>, record: &[u8], enrich: Enrich) {
     let mut outcome: EventOutcome = engine.process_one(&raw(record));
     if let Ok(events) = &mut outcome {
         events.extend(engine.drain());
     }
     output.clear();
-    enrichment_json::render_into(output, Enrich::Findings, record, &outcome, None);
+    enrichment_json::render_into(output, enrich, record, &outcome, None);
     output.push(0);
 }
