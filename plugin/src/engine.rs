@@ -168,11 +168,9 @@ impl Engine {
             Inner::Object(object) => Some(object),
             Inner::Text(_) => None,
         };
-        // User Sigma rules may read any field of any event: with some loaded, every event is read
-        // in full.
         if self.compact
-            && self.sigma.is_none()
             && let Some(object) = object
+            && self.no_sigma_rule_could_match(object, raw)
             && let Some(event) = self.pass_quietly(&position, object, raw)
         {
             return event;
@@ -232,6 +230,20 @@ impl Engine {
         self.correlator.observe(&decoded, &mut event, &self.config);
         crate::sanitize::event(&mut event);
         event
+    }
+
+    /// User Sigma rules may read any field of any event: an event takes the fast path only when the
+    /// rules' prefilter index rules every one of them out (a rule filed under no exact value rules out
+    /// nothing). Flow-log objects are left to the full path, where a line may be read as another
+    /// source than its shape says.
+    fn no_sigma_rule_could_match(&self, object: &Object<'_>, raw: &RawEvent<'_>) -> bool {
+        let Some(sigma) = &self.sigma else {
+            return true;
+        };
+        match sources::source_of(object, raw.source_hint) {
+            Some(SourceKind::FlowLog | SourceKind::Unknown) | None => false,
+            Some(source) => !sigma.could_match(source, object),
+        }
     }
 
     /// The fast path: an event that no consumer wants in full ([`interest::could_matter`]) only

@@ -77,19 +77,21 @@ fn filtered(path: &Path, config: Option<&str>, enrich: Enrich) -> (Vec<Vec<u8>>,
     (lines, end)
 }
 
-#[test]
-fn the_fast_path_changes_no_compact_output_on_any_recorded_stream() {
+/// Compares both modes on every stream, with each stream's configuration passed through `configure`
+/// first; returns how many records were compared and how many findings they carried.
+fn compare_every_stream(configure: &dyn Fn(Option<String>) -> Option<String>) -> (usize, usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
     let mut paths = Vec::new();
     streams(&root, &mut paths);
     assert!(paths.len() > 100, "{} streams", paths.len());
-    let mut records = 0;
+    let (mut records, mut findings) = (0, 0);
     for path in &paths {
-        let config = path
-            .parent()
-            .map(|d| d.join("blindspot.config.json"))
-            .filter(|c| c.exists())
-            .map(|c| std::fs::read_to_string(c).expect("config"));
+        let config = configure(
+            path.parent()
+                .map(|d| d.join("blindspot.config.json"))
+                .filter(|c| c.exists())
+                .map(|c| std::fs::read_to_string(c).expect("config")),
+        );
         let (full, full_end) = filtered(path, config.as_deref(), Enrich::All);
         let (fast, fast_end) = filtered(path, config.as_deref(), Enrich::Findings);
         assert_eq!(full.len(), fast.len(), "{}", path.display());
@@ -100,11 +102,57 @@ fn the_fast_path_changes_no_compact_output_on_any_recorded_stream() {
                 "{} input {i}",
                 path.display()
             );
+            findings += String::from_utf8_lossy(a).matches("\"rule_id\"").count();
         }
         assert_eq!(full_end, fast_end, "{}", path.display());
         records += full.len();
     }
+    (records, findings)
+}
+
+#[test]
+fn the_fast_path_changes_no_compact_output_on_any_recorded_stream() {
+    let (records, _) = compare_every_stream(&|config| config);
     assert!(records > 1000, "{records} records");
+}
+
+/// Rules a team might add that fire on events no built-in rule wants, so that only the Sigma index
+/// can send them to the full path: one filed under an exact `eventName`, one under no exact value.
+const TEAM_RULES: [&str; 2] = [
+    "title: Trail configuration enumerated\nid: 3d0c4e1a-0000-4000-8000-00000000a001\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    selection:\n        eventName: DescribeTrails\n    condition: selection\nlevel: low\n",
+    "title: Boto3 caller\nid: 3d0c4e1a-0000-4000-8000-00000000a002\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    selection:\n        userAgent|contains: Boto3\n    condition: selection\nlevel: low\n",
+];
+
+#[test]
+fn with_sigma_rules_loaded_the_fast_path_still_changes_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/sigma");
+    let mut rules: Vec<String> = TEAM_RULES.iter().map(|r| r.to_string()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("testdata/sigma")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{} rule files", files.len());
+    rules.extend(
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("rule")),
+    );
+    let with_rules = |config: Option<String>| {
+        let mut document: serde_json::Value =
+            serde_json::from_str(config.as_deref().unwrap_or("{}")).expect("configuration");
+        document["sigma"] = serde_json::json!({ "rules": rules });
+        Some(document.to_string())
+    };
+    let (records, with) = compare_every_stream(&with_rules);
+    let (_, without) = compare_every_stream(&|config| config);
+    assert!(records > 1000, "{records} records");
+    // The team's rules fire on records the built-in gate alone would have passed quietly.
+    assert!(
+        with > without + 50,
+        "{with} findings with the rules, {without} without"
+    );
 }
 
 // CloudTrail records as the service writes them (AWS CloudTrail User Guide, "CloudTrail record

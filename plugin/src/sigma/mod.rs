@@ -234,6 +234,24 @@ impl SigmaRuleSet {
         out
     }
 
+    /// Whether any rule could match `event` (of `source`): a rule the prefilter files under no exact
+    /// value, or one filed under the event's own value of its field. `false` means `evaluate` would
+    /// find nothing, so the engine's fast path may skip the event (`Engine::enrich`).
+    pub fn could_match(&self, source: SourceKind, event: &Object<'_>) -> bool {
+        let Some(index) = self.index.for_source(source) else {
+            return false;
+        };
+        if !index.always.is_empty() {
+            return true;
+        }
+        let mut view = self.view(source, event);
+        index.keyed.iter().any(|(field, by_value)| {
+            view.field(*field).unwrap_or_default().iter().any(
+                |value| matches!(value, Scalar::Text { lower, .. } if by_value.contains_key(lower)),
+            )
+        })
+    }
+
     /// Append the rules matching `event` (of `source`) to `out`, in load order.
     pub fn evaluate<'r>(
         &'r self,

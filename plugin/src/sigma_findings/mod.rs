@@ -94,6 +94,11 @@ impl LoadedSigma {
             .collect()
     }
 
+    /// Whether any loaded rule could match `event` (see `SigmaRuleSet::could_match`).
+    pub fn could_match(&self, source: SourceKind, event: &Object<'_>) -> bool {
+        self.set.could_match(source, event)
+    }
+
     /// Findings of the rules matching `event`, appended to `out`.
     pub fn findings(
         &self,
