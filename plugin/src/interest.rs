@@ -16,8 +16,10 @@
 //! output.
 
 use crate::rules::dispatch;
-use crate::sources::aws_cloudtrail;
 use crate::sources::json::Object;
+use crate::sources::{
+    aws_cloudtrail, azure_activity, docker_events, gcp_audit, k8s_audit, k8s_gke,
+};
 
 /// One event as the fast path sees it before reading it.
 pub struct Glance<'g, 'a> {
@@ -29,12 +31,28 @@ pub struct Glance<'g, 'a> {
 /// What identifies the event's action, per source.
 pub enum Call<'g, 'a> {
     CloudTrail(&'g aws_cloudtrail::Glance<'a>),
+    /// A Kubernetes audit event as the API server writes it (EKS and AKS forward the same).
+    K8s(&'g k8s_audit::Glance<'a>),
+    /// A Kubernetes API request as GKE writes it (a Cloud Audit LogEntry).
+    Gke(&'g k8s_gke::Glance<'a>),
+    Gcp(&'g gcp_audit::Glance<'a>),
+    Azure(&'g azure_activity::Glance<'a>),
+    /// A Docker engine event (`docker inspect` snapshots are always read in full).
+    Docker(&'g docker_events::Glance<'a>),
 }
 
 /// Whether any consumer could want the event read in full (see the module documentation).
 pub fn could_matter(glance: &Glance<'_, '_>) -> bool {
     match &glance.call {
         Call::CloudTrail(record) => cloudtrail(record),
+        Call::K8s(event) => k8s(&event.verb, event.resource(), event.subresource()),
+        Call::Gke(entry) => k8s(entry.verb(), entry.resource(), entry.subresource()),
+        Call::Gcp(entry) => gcp(&entry.method_name),
+        Call::Azure(record) => azure(record.operation.as_deref().unwrap_or("")),
+        Call::Docker(event) => dispatch::tables()
+            .docker_events(&event.kind, event.action())
+            .next()
+            .is_some(),
     }
 }
 
@@ -48,6 +66,81 @@ fn cloudtrail(record: &aws_cloudtrail::Glance<'_>) -> bool {
         || crate::correlation::network::AWS_CHANGES.contains(&name)
         || CLOUDTRAIL_NETWORK_SWAPS.contains(&name)
 }
+
+/// Kubernetes, native or GKE: memory learns nothing from it and instance cycles do not read it.
+fn k8s(verb: &str, resource: &str, subresource: Option<&str>) -> bool {
+    let read = matches!(verb, "get" | "list" | "watch");
+    // `container_evasion::evaluate_k8s` judges no read but a session into a pod (exec, attach,
+    // port-forward): any read of a pod's subresource is asked about.
+    let rules = (!read || (resource == "pods" && subresource.is_some()))
+        && dispatch::tables().k8s(resource, verb).next().is_some();
+    // `correlation::network::changes` counts writes of network policies (every kind it names holds
+    // this stem; it reads the subresource when there is one).
+    let network_policy = !read
+        && [resource, subresource.unwrap_or("")]
+            .iter()
+            .any(|r| r.contains("networkpolic"));
+    rules || network_policy
+}
+
+fn gcp(method: &str) -> bool {
+    dispatch::tables().gcp_listens(method)
+        || GCP_DESTINATIONS.iter().any(|m| method.ends_with(m))
+        || GCP_INSTANCE_CYCLES.iter().any(|m| method.ends_with(m))
+        // `correlation::network::changes`: firewall rules and firewall policies of Compute Engine.
+        || (method.contains("compute.") && method.contains("irewall"))
+}
+
+/// Azure operations are matched upper-cased, as `azure_activity::Record` holds them.
+fn azure(operation: &str) -> bool {
+    let mut buffer = [0u8; 256];
+    let Some(upper) = upper_case(operation, &mut buffer) else {
+        // Longer than any operation name: read in full rather than allocate here.
+        return true;
+    };
+    dispatch::tables().azure_listens(upper)
+        || upper.ends_with(AZURE_DESTINATIONS)
+        || AZURE_INSTANCE_CYCLES.contains(&upper)
+        || (upper.starts_with(AZURE_NSG)
+            && (upper.ends_with("/WRITE") || upper.ends_with("/DELETE")))
+}
+
+/// `text.to_ascii_uppercase()` in `buffer`; `None` when it does not fit.
+fn upper_case<'b>(text: &str, buffer: &'b mut [u8]) -> Option<&'b str> {
+    let out = buffer.get_mut(..text.len())?;
+    out.copy_from_slice(text.as_bytes());
+    out.make_ascii_uppercase();
+    // Upper-casing ASCII bytes keeps UTF-8 valid.
+    std::str::from_utf8(out).ok()
+}
+
+/// Methods `rules::memory::learn_gcp` learns a sink destination from (kept in step with it).
+const GCP_DESTINATIONS: &[&str] = &[
+    "Subscriber.CreateSubscription",
+    "ConfigServiceV2.CreateSink",
+    "ConfigServiceV2.UpdateSink",
+];
+
+/// Methods `correlation::instance_cycle` tracks.
+const GCP_INSTANCE_CYCLES: &[&str] = &[
+    "compute.instances.stop",
+    "compute.instances.suspend",
+    "compute.instances.start",
+    "compute.instances.resume",
+];
+
+/// The operations `rules::memory::learn_azure` learns from end so.
+const AZURE_DESTINATIONS: &str = "/DIAGNOSTICSETTINGS/WRITE";
+
+/// Operations `correlation::instance_cycle` tracks.
+const AZURE_INSTANCE_CYCLES: &[&str] = &[
+    "MICROSOFT.COMPUTE/VIRTUALMACHINES/DEALLOCATE/ACTION",
+    "MICROSOFT.COMPUTE/VIRTUALMACHINES/POWEROFF/ACTION",
+    "MICROSOFT.COMPUTE/VIRTUALMACHINES/START/ACTION",
+];
+
+/// Writes and deletes under it are network changes (`correlation::network::changes`).
+const AZURE_NSG: &str = "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/";
 
 /// Calls `rules::memory::learn_cloudtrail` learns a log destination from (kept in step with it).
 const CLOUDTRAIL_DESTINATIONS: &[&str] = &[

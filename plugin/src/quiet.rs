@@ -3,9 +3,13 @@
 //! network history read them from every event), in buffers reused from event to event so that the
 //! fast path allocates nothing for them once warm.
 
+use std::borrow::Cow;
+
 use crate::model::{EnrichedEvent, Normalized, SourceKind};
-use crate::sources::aws_cloudtrail;
 use crate::sources::json::Object;
+use crate::sources::{
+    aws_cloudtrail, azure_activity, docker_events, gcp_audit, k8s_audit, k8s_gke,
+};
 
 /// `userIdentity` texts remembered with their principal. A shipper's stream repeats a handful of
 /// identities (pipelines, agents, a few people); comparing the text costs a fraction of reading it.
@@ -62,6 +66,84 @@ impl Quiet {
         &mut self.event
     }
 
+    /// The facts of a Kubernetes audit event, read as `k8s_audit::Event::normalize` reads them.
+    pub fn k8s(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
+        let source_ip = k8s_audit::Glance::source_ip(object);
+        self.fill(
+            k8s_audit::Glance::event_time(object),
+            source_ip.as_deref(),
+            |out| k8s_audit::Glance::principal(object, out),
+        )
+    }
+
+    /// The facts of a GKE Kubernetes entry, read as `k8s_gke::from_object` reads them.
+    pub fn gke(&mut self, object: &Object<'_>, glance: &k8s_gke::Glance<'_>) -> &mut EnrichedEvent {
+        let source_ip = glance.source_ip();
+        self.fill(
+            k8s_gke::Glance::event_time(object),
+            source_ip.as_deref(),
+            |out| push(out, glance.principal()),
+        )
+    }
+
+    /// The facts of a GCP audit entry, read as `gcp_audit::Entry::normalize` reads them.
+    pub fn gcp(
+        &mut self,
+        object: &Object<'_>,
+        glance: &gcp_audit::Glance<'_>,
+    ) -> &mut EnrichedEvent {
+        let source_ip = glance.source_ip();
+        self.fill(
+            gcp_audit::Glance::event_time(object),
+            source_ip.as_deref(),
+            |out| push(out, glance.principal()),
+        )
+    }
+
+    /// The facts of an Azure Activity event, read as `azure_activity::Record::normalize` reads them.
+    pub fn azure(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
+        let source_ip = azure_activity::Glance::source_ip(object);
+        self.fill(
+            azure_activity::Glance::event_time(object),
+            source_ip.as_deref(),
+            |out| push(out, azure_activity::Glance::principal(object)),
+        )
+    }
+
+    /// The facts of a Docker engine event: its time (engine events name no principal or address).
+    pub fn docker(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
+        self.fill(docker_events::Glance::event_time(object), None, |_| false)
+    }
+
+    /// Set the event's facts; `principal` writes the principal into an empty buffer and says whether
+    /// there is one. History reads the principal only together with a source address, so it is only
+    /// asked for then.
+    fn fill(
+        &mut self,
+        time: Option<i64>,
+        source_ip: Option<&str>,
+        principal: impl FnOnce(&mut String) -> bool,
+    ) -> &mut EnrichedEvent {
+        self.event.fields.event_time = time;
+        refill(
+            &mut self.event.fields.source_ip,
+            &mut self.spare_source_ip,
+            source_ip,
+        );
+        let fields = &mut self.event.fields;
+        let mut buffer = fields
+            .principal
+            .take()
+            .unwrap_or_else(|| std::mem::take(&mut self.spare_principal));
+        buffer.clear();
+        if source_ip.is_some() && principal(&mut buffer) {
+            fields.principal = Some(buffer);
+        } else {
+            self.spare_principal = buffer;
+        }
+        &mut self.event
+    }
+
     /// Put the record's principal in `slot`, from the remembered identities when its `userIdentity`
     /// text is one of them.
     fn principal(&mut self, object: &Object<'_>, slot: &mut Option<String>) {
@@ -95,6 +177,14 @@ impl Quiet {
         }
         self.next_identity = (self.next_identity + 1) % IDENTITIES;
     }
+}
+
+/// Write `value` into `out`; whether there was one.
+fn push(out: &mut String, value: Option<Cow<'_, str>>) -> bool {
+    value.is_some_and(|value| {
+        out.push_str(&value);
+        true
+    })
 }
 
 /// Put `value` in `slot`, reusing the slot's or the spare's buffer; an absent value leaves the buffer

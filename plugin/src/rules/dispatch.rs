@@ -75,6 +75,24 @@ impl Tables {
         self.cloudtrail.contains_key(event_name)
     }
 
+    /// Whether any rule listens to this Azure operation (upper case), exactly or by suffix.
+    pub fn azure_listens(&self, operation: &str) -> bool {
+        self.azure.contains_key(operation)
+            || self
+                .azure_suffixes
+                .iter()
+                .any(|(suffix, _)| operation.ends_with(suffix))
+    }
+
+    /// Whether any rule listens to this GCP method, exactly or by pattern.
+    pub fn gcp_listens(&self, method: &str) -> bool {
+        self.gcp.contains_key(method)
+            || self
+                .gcp_patterns
+                .iter()
+                .any(|(pattern, _)| glob(pattern, method))
+    }
+
     pub fn cloudtrail<'t>(
         &'t self,
         service: &'t str,

@@ -4,8 +4,12 @@
 
 use std::borrow::Cow;
 
-use super::json::Object;
+use serde_json::value::RawValue;
+
+use super::json::{Object, raw_str};
 use super::k8s_audit::{Event, ObjectRef};
+use super::peek;
+use super::time::rfc3339_micros;
 
 /// A LogEntry of a Kubernetes API request. Checked before the generic GCP audit source, which would
 /// otherwise claim it.
@@ -76,12 +80,7 @@ fn object_ref<'a>(resource_name: &str, method: &str) -> ObjectRef<'a> {
         .map(|g| if *g == "core" { "" } else { g })
         .map(|g| Cow::Owned(g.to_owned()));
     let rest = 2;
-    let namespaced = parts.get(rest) == Some(&"namespaces") && parts.len() > rest + 2;
-    let namespace_sub = parts.len() == rest + 3
-        && parts
-            .get(rest + 2)
-            .is_some_and(|sub| method.contains(&format!(".namespaces.{sub}.")));
-    if namespaced && !namespace_sub {
+    if in_namespace(resource_name, method) {
         ObjectRef {
             resource: owned(rest + 2),
             subresource: owned(rest + 4),
@@ -97,6 +96,124 @@ fn object_ref<'a>(resource_name: &str, method: &str) -> ObjectRef<'a> {
             name: owned(rest + 1),
             api_group: group,
         }
+    }
+}
+
+/// Whether `resourceName` names an object in a namespace (`<group>/v1/namespaces/<ns>/<resource>/…`)
+/// rather than a cluster-scoped object or a namespace's own subresource.
+fn in_namespace(resource_name: &str, method: &str) -> bool {
+    let count = resource_name.split('/').count();
+    let mut parts = resource_name.split('/').skip(2);
+    if parts.next() != Some("namespaces") || count <= 4 {
+        return false;
+    }
+    let namespace_sub = count == 5
+        && parts
+            .nth(1)
+            .is_some_and(|sub| names_namespace_subresource(method, sub));
+    !namespace_sub
+}
+
+/// `method` holds `.namespaces.<sub>.` (`io.k8s.core.v1.namespaces.finalize.update`).
+fn names_namespace_subresource(method: &str, sub: &str) -> bool {
+    const MARK: &str = ".namespaces.";
+    let mut rest = method;
+    while let Some(at) = rest.find(MARK) {
+        let after = rest.get(at + MARK.len()..).unwrap_or("");
+        if after.strip_prefix(sub).is_some_and(|r| r.starts_with('.')) {
+            return true;
+        }
+        // Occurrences may overlap (`.namespaces.namespaces.`): resume one byte (the '.') on.
+        rest = rest.get(at + 1..).unwrap_or("");
+    }
+    false
+}
+
+/// The keys the engine's fast path reads of a GKE entry (`interest`, `quiet`), read as `from_object`
+/// reads them, borrowing from the text: `protoPayload` is scanned once.
+pub struct Glance<'a> {
+    method: Cow<'a, str>,
+    resource_name: Cow<'a, str>,
+    authentication: Option<&'a RawValue>,
+    metadata: Option<&'a RawValue>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        let [method, resource_name, authentication, metadata] = object
+            .raw("protoPayload")
+            .and_then(|p| {
+                peek::members(
+                    p,
+                    [
+                        "methodName",
+                        "resourceName",
+                        "authenticationInfo",
+                        "requestMetadata",
+                    ],
+                )
+            })
+            .unwrap_or_default();
+        Glance {
+            method: method.and_then(raw_str).unwrap_or_default(),
+            resource_name: resource_name.and_then(raw_str).unwrap_or_default(),
+            authentication,
+            metadata,
+        }
+    }
+
+    /// `Event::verb`: the method's last segment.
+    pub fn verb(&self) -> &str {
+        self.method.rsplit('.').next().unwrap_or_default()
+    }
+
+    /// `Event::resource`.
+    pub fn resource(&self) -> &str {
+        let at = if in_namespace(&self.resource_name, &self.method) {
+            4
+        } else {
+            2
+        };
+        self.resource_name.split('/').nth(at).unwrap_or("")
+    }
+
+    /// `Event::subresource`.
+    pub fn subresource(&self) -> Option<&str> {
+        let at = if in_namespace(&self.resource_name, &self.method) {
+            6
+        } else {
+            4
+        };
+        self.resource_name
+            .split('/')
+            .nth(at)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// `Event::is_read`.
+    pub fn is_read(&self) -> bool {
+        matches!(self.verb(), "get" | "list" | "watch")
+    }
+
+    /// `Normalized::event_time`.
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object.str("timestamp").as_deref().and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`: `protoPayload.requestMetadata.callerIp`.
+    pub fn source_ip(&self) -> Option<Cow<'a, str>> {
+        self.metadata
+            .and_then(|m| peek::members(m, ["callerIp"]))
+            .and_then(|[ip]| ip)
+            .and_then(raw_str)
+    }
+
+    /// `Normalized::principal`: `protoPayload.authenticationInfo.principalEmail`.
+    pub fn principal(&self) -> Option<Cow<'a, str>> {
+        self.authentication
+            .and_then(|a| peek::members(a, ["principalEmail"]))
+            .and_then(|[email]| email)
+            .and_then(raw_str)
     }
 }
 
