@@ -245,4 +245,97 @@ mod tests {
         assert_eq!(event.fields.source_ip, None);
         assert_eq!(event.fields.event_time, None);
     }
+
+    /// The facts the fast path reads, for an event of any source it serves.
+    fn facts<'q>(quiet: &'q mut Quiet, object: &Object<'_>) -> Option<&'q mut EnrichedEvent> {
+        use crate::sources::docker_inspect;
+        Some(match crate::sources::source_of(object, None)? {
+            SourceKind::AwsCloudtrail => quiet.cloudtrail(object),
+            SourceKind::K8sAudit if k8s_gke::matches(object) => {
+                quiet.gke(object, &k8s_gke::Glance::read(object))
+            }
+            SourceKind::K8sAudit => quiet.k8s(object),
+            SourceKind::GcpAudit => quiet.gcp(object, &gcp_audit::Glance::read(object)),
+            SourceKind::AzureActivity => quiet.azure(object),
+            SourceKind::Docker if !docker_inspect::matches(object) => quiet.docker(object),
+            _ => return None,
+        })
+    }
+
+    fn recorded(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("testdata") {
+            let path = entry.expect("entry").path();
+            let name = path.to_string_lossy();
+            if path.is_dir() {
+                recorded(&path, out);
+            } else if name.ends_with(".ndjson")
+                || (name.ends_with(".json") && !name.ends_with("expected.json"))
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    /// On every event of every recorded stream, in every envelope and shape (lower-cased exports,
+    /// minimal Kubernetes events, Azure's REST shape, GKE entries), plus odd types: the facts the fast
+    /// path hands correlation are the full read's (the principal wherever history reads it, that is
+    /// with a source address).
+    #[test]
+    fn facts_of_every_recorded_event_are_the_full_reads() {
+        let mut paths = Vec::new();
+        recorded(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata"),
+            &mut paths,
+        );
+        let mut texts: Vec<String> = paths
+            .iter()
+            .flat_map(|p| {
+                // Adversarial streams hold invalid UTF-8 on purpose: the engine refuses it whole.
+                let text = String::from_utf8_lossy(&std::fs::read(p).expect("stream")).into_owned();
+                if p.extension().is_some_and(|e| e == "json") {
+                    vec![text]
+                } else {
+                    text.lines().map(str::to_owned).collect()
+                }
+            })
+            .collect();
+        texts.extend(
+            [
+                r#"{"auditID":"a","stage":"ResponseComplete","verb":"get","user":"root","sourceIPs":"x","stageTimestamp":7,"requestReceivedTimestamp":"2026-11-27T09:12:03Z"}"#,
+                r#"{"auditID":"a","stage":"ResponseComplete","verb":"get","user":{"username":"u"},"impersonatedUser":{"username":7},"sourceIPs":[7,"203.0.113.7"],"stageTimestamp":"bad","requestReceivedTimestamp":"2026-11-27T09:12:03Z"}"#,
+                r#"{"auditID":"a","stage":"ResponseComplete","verb":"get","user":{"username":"u"},"impersonatedUser":{"username":"v"},"sourceIPs":["203.0.113.7"],"requestReceivedTimestamp":"2026-11-27T09:12:03Z"}"#,
+                r#"{"logName":"l","protoPayload":{"authenticationInfo":{"principalEmail":7,"principalSubject":"user:x"},"requestMetadata":{"callerIp":"203.0.113.61"}},"timestamp":"2026-11-27T10:02:11Z"}"#,
+                r#"{"logName":"l","protoPayload":{"authenticationInfo":"x","requestMetadata":[]},"timestamp":1}"#,
+                r#"{"operationName":"X","resourceId":"/s","resultType":"Success","callerIpAddress":7,"httpRequest":{"clientIpAddress":"198.51.100.40"},"identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":""}},"claims":{"appid":"a"},"caller":"","time":"2026-11-27T09:12:44Z"}"#,
+                r#"{"operationName":"X","resourceId":"/s","resultType":"Success","callerIpAddress":"203.0.113.24","identity":{"claims":7},"claims":{"upn":"u@x","name":"n"},"eventTimestamp":"2026-11-27T09:12:44Z"}"#,
+                r#"{"operationName":"X","resourceId":"/s","resultType":"Success","callerIpAddress":"203.0.113.24","claims":{"appid":"","name":"n"}}"#,
+                r#"{"Type":"container","Action":"start","Actor":{},"time":"1795770000"}"#,
+                r#"{"status":"start","id":"i","from":"f","time":1795770000,"timeNano":"x"}"#,
+            ]
+            .map(str::to_owned),
+        );
+        let mut quiet = Quiet::default();
+        let mut compared = 0;
+        for text in &texts {
+            let _ = crate::sources::envelope::for_each_event(text, &mut |_, inner| {
+                let crate::sources::envelope::Inner::Object(object) = inner else {
+                    return;
+                };
+                let full = crate::sources::decode(object, None).fields;
+                let Some(event) = facts(&mut quiet, object) else {
+                    return;
+                };
+                let fields = &event.fields;
+                assert_eq!(fields.event_time, full.event_time, "{text}");
+                assert_eq!(fields.source_ip, full.source_ip, "{text}");
+                if full.source_ip.is_some() {
+                    assert_eq!(fields.principal, full.principal, "{text}");
+                } else {
+                    assert_eq!(fields.principal, None, "{text}");
+                }
+                compared += 1;
+            });
+        }
+        assert!(compared > 1000, "{compared} events compared");
+    }
 }

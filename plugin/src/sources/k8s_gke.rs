@@ -277,6 +277,64 @@ mod tests {
         assert_eq!(r.resource, None);
     }
 
+    /// The fast path's reading of verb, resource and subresource is the full read's, whatever the
+    /// scope of the resource name.
+    #[test]
+    fn glance_reads_what_from_object_reads() {
+        for (method, name) in [
+            (
+                "io.k8s.apps.v1.daemonsets.delete",
+                "apps/v1/namespaces/falco/daemonsets/falco",
+            ),
+            (
+                "io.k8s.core.v1.pods.exec.create",
+                "core/v1/namespaces/shop/pods/web-1/exec",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.delete",
+                "core/v1/namespaces/falco",
+            ),
+            (
+                "io.k8s.core.v1.events.deletecollection",
+                "core/v1/namespaces/default/events",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.finalize.update",
+                "core/v1/namespaces/old/finalize",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.namespaces.finalize.update",
+                "core/v1/namespaces/old/finalize",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.status.update",
+                "core/v1/namespaces/old/statuses",
+            ),
+            (
+                "io.k8s.admissionregistration.v1.validatingwebhookconfigurations.delete",
+                "admissionregistration.k8s.io/v1/validatingwebhookconfigurations/gatekeeper",
+            ),
+            (
+                "io.k8s.core.v1.nodes.proxy.get",
+                "core/v1/nodes/gke-node-1/proxy",
+            ),
+            ("", ""),
+            ("nodots", "a/b/namespaces/c/d/e/f/g/h"),
+        ] {
+            let text = DELETE_DS
+                .replace("io.k8s.apps.v1.daemonsets.delete", method)
+                .replace("apps/v1/namespaces/falco/daemonsets/falco", name);
+            let object = Object::parse(&text).expect("object");
+            let glance = Glance::read(&object);
+            let event = from_object(&object);
+            assert_eq!(glance.verb(), event.verb, "{method}");
+            assert_eq!(glance.resource(), event.resource(), "{method} {name}");
+            assert_eq!(glance.subresource(), event.subresource(), "{method} {name}");
+            assert_eq!(glance.principal(), event.username, "{method}");
+            assert_eq!(glance.source_ip(), event.source_ip, "{method}");
+        }
+    }
+
     #[test]
     fn grpc_status_is_a_failure() {
         let denied = DELETE_DS.replace(
