@@ -49,9 +49,10 @@ fn is_kubernetes_api(object: &Object<'_>, payload: &RawValue) -> bool {
     if resource_type.as_deref() == Some("k8s_cluster") {
         return true;
     }
-    Object::from_raw(payload)
-        .ok()
-        .and_then(|p| p.str("methodName"))
+    // Every entry is detected: one pass over the payload for one key, building no `Object`.
+    peek::members(payload, ["methodName"])
+        .and_then(|[method]| method)
+        .and_then(json::raw_str)
         .is_some_and(|m| m.starts_with("io.k8s."))
 }
 
