@@ -3,11 +3,15 @@
 //! A shipper in compact mode (`output.enrich = "findings"`) forwards events without findings unchanged,
 //! so reading and normalising them is wasted unless some consumer acts on them. The consumers, and
 //! what each reads of an event that has no finding:
-//! - rules (`rules::dispatch`): the action names they listen to;
-//! - the rules' memory of log destinations (`rules::memory::learn`): the calls that name one;
+//! - rules (`rules::dispatch`): the action names they listen to (CloudTrail `eventName`, Azure
+//!   `operationName` exactly or by suffix, GCP `methodName` exactly or by pattern, Kubernetes verb and
+//!   resource, Docker type and action);
+//! - the rules' memory of log destinations (`rules::memory::learn`): the CloudTrail calls, GCP sink and
+//!   subscription methods and Azure diagnostic-setting writes that name one;
 //! - correlation (`correlation`): its clock reads every event's time and its history every event's
 //!   principal and source address (the engine's fast path still feeds those, see
-//!   `Engine::pass_quietly`); instance stop/start cycles and network changes read the calls listed
+//!   `Engine::pass_quietly`); instance stop/start cycles (CloudTrail, GCP, Azure) and network changes
+//!   (CloudTrail, GCP firewalls, Azure NSGs, Kubernetes network policies) read the actions listed
 //!   below; sequences read findings only.
 //!
 //! An event no consumer wants beyond those three facts takes the fast path. Everything here says
@@ -371,6 +375,50 @@ mod tests {
             "v1.compute.networkFirewallPolicies.removeRule",
         ] {
             assert!(gate(&gcp(method)), "{method}");
+        }
+    }
+
+    /// The gate's pattern check (`gcp_listens`, with its literal pre-check) agrees with the rules'
+    /// own lookup on every method the rules name, with their wildcards filled, cased otherwise, cut
+    /// and extended, and on the methods of the recorded GCP streams.
+    #[test]
+    fn gcp_patterns_are_asked_as_dispatch_matches_them() {
+        let tables = dispatch::tables();
+        let mut methods: Vec<String> = Vec::new();
+        for rule in crate::rules::catalogue() {
+            if let crate::rules::Trigger::Gcp { methods: named, .. } = rule.trigger {
+                for method in named {
+                    for fill in ["", "v1", "google.iam.admin.v1", "x.y", "?"] {
+                        let filled = method.replace('*', fill);
+                        methods.push(filled.to_ascii_lowercase());
+                        methods.push(format!("{filled}x"));
+                        methods.push(format!("x{filled}"));
+                        methods.push(filled.get(1..).unwrap_or("").to_owned());
+                        methods.push(
+                            filled
+                                .get(..filled.len().saturating_sub(1))
+                                .unwrap_or("")
+                                .to_owned(),
+                        );
+                        methods.push(filled);
+                    }
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/gcp");
+        for entry in std::fs::read_dir(root).expect("testdata") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("stream");
+            for part in text.split("\"methodName\":\"").skip(1) {
+                methods.extend(part.split('"').next().map(str::to_owned));
+            }
+        }
+        assert!(methods.len() > 500, "{}", methods.len());
+        for method in &methods {
+            assert_eq!(
+                tables.gcp_listens(method),
+                !tables.gcp(method).is_empty(),
+                "{method}"
+            );
         }
     }
 

@@ -84,13 +84,15 @@ impl Tables {
                 .any(|(suffix, _)| operation.ends_with(suffix))
     }
 
-    /// Whether any rule listens to this GCP method, exactly or by pattern.
+    /// Whether any rule listens to this GCP method, exactly or by pattern: `gcp(method)` is not
+    /// empty. Asked of every GCP entry, so a pattern's literal head and tail are compared before
+    /// the glob runs (most methods differ there).
     pub fn gcp_listens(&self, method: &str) -> bool {
         self.gcp.contains_key(method)
             || self
                 .gcp_patterns
                 .iter()
-                .any(|(pattern, _)| glob(pattern, method))
+                .any(|(pattern, _)| could_glob(pattern, method) && glob(pattern, method))
     }
 
     pub fn cloudtrail<'t>(
@@ -161,6 +163,30 @@ impl Tables {
     pub fn docker_containers(&self) -> &[&'static Rule] {
         &self.docker_containers
     }
+}
+
+/// What `glob` (ASCII case-insensitive `*` and `?`) needs of a value: the pattern's text before its
+/// first wildcard starts it, and the text after its last `*` (when free of `?`) ends it.
+fn could_glob(pattern: &str, value: &str) -> bool {
+    let head = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    let starts = value
+        .as_bytes()
+        .get(..head)
+        .zip(pattern.as_bytes().get(..head))
+        .is_some_and(|(v, p)| v.eq_ignore_ascii_case(p));
+    let ends = match pattern.rfind('*') {
+        Some(star) => {
+            let tail = pattern.as_bytes().get(star + 1..).unwrap_or_default();
+            tail.contains(&b'?')
+                || value
+                    .len()
+                    .checked_sub(tail.len())
+                    .and_then(|at| value.as_bytes().get(at..))
+                    .is_some_and(|end| end.eq_ignore_ascii_case(tail))
+        }
+        None => true,
+    };
+    starts && ends
 }
 
 /// The rules listed for an exact name, plus those whose pattern matched. Most events match no pattern,

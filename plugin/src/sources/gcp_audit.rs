@@ -45,7 +45,11 @@ pub fn matches(object: &Object<'_>) -> bool {
 }
 
 fn is_kubernetes_api(object: &Object<'_>, payload: &RawValue) -> bool {
-    let resource_type = object.path(&["resource", "type"]).and_then(json::raw_str);
+    let resource_type = object
+        .raw("resource")
+        .and_then(|r| peek::members(r, ["type"]))
+        .and_then(|[t]| t)
+        .and_then(json::raw_str);
     if resource_type.as_deref() == Some("k8s_cluster") {
         return true;
     }

@@ -17,15 +17,16 @@ pub fn matches(object: &Object<'_>) -> bool {
     if !object.has("protoPayload") {
         return false;
     }
-    let is_cluster = object
-        .path(&["resource", "type"])
-        .and_then(super::json::raw_str)
-        .is_some_and(|t| t == "k8s_cluster");
-    is_cluster
-        && object
-            .path(&["protoPayload", "methodName"])
-            .and_then(super::json::raw_str)
-            .is_some_and(|m| m.starts_with("io.k8s."))
+    // Asked of every entry of every GCP stream: one pass per nested object, building none.
+    let nested = |outer: &str, key: &str| {
+        object
+            .raw(outer)
+            .and_then(|o| peek::members(o, [key]))
+            .and_then(|[value]| value)
+            .and_then(raw_str)
+    };
+    nested("resource", "type").is_some_and(|t| t == "k8s_cluster")
+        && nested("protoPayload", "methodName").is_some_and(|m| m.starts_with("io.k8s."))
 }
 
 /// Read a GKE LogEntry as an audit event. GKE writes one entry per completed request, so there is no
