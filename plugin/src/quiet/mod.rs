@@ -3,7 +3,11 @@
 //! network history read them from every event), in buffers reused from event to event so that the
 //! fast path allocates nothing for them once warm.
 
+mod remembered;
+
 use std::borrow::Cow;
+
+use remembered::Remembered;
 
 use crate::model::{EnrichedEvent, Normalized, SourceKind};
 use crate::sources::json::Object;
@@ -23,6 +27,8 @@ pub struct Quiet {
     /// (raw `userIdentity` text, its principal), replaced round-robin.
     identities: Vec<(String, Option<String>)>,
     next_identity: usize,
+    /// Principals of the other sources, by the texts they are read from.
+    remembered: Remembered,
 }
 
 impl Default for Quiet {
@@ -40,6 +46,7 @@ impl Default for Quiet {
             spare_source_ip: String::new(),
             identities: Vec::with_capacity(IDENTITIES),
             next_identity: 0,
+            remembered: Remembered::default(),
         }
     }
 }
@@ -72,7 +79,14 @@ impl Quiet {
         self.fill(
             k8s_audit::Glance::event_time(object),
             source_ip.as_deref(),
-            |out| k8s_audit::Glance::principal(object, out),
+            |memory, out| {
+                let text = |key| object.raw(key).map_or("", |r| r.get());
+                memory.principal(
+                    &["k8s", text("user"), text("impersonatedUser")],
+                    out,
+                    |out| k8s_audit::Glance::principal(object, out),
+                )
+            },
         )
     }
 
@@ -82,7 +96,7 @@ impl Quiet {
         self.fill(
             k8s_gke::Glance::event_time(object),
             source_ip.as_deref(),
-            |out| push(out, glance.principal()),
+            |_, out| push(out, glance.principal()),
         )
     }
 
@@ -96,7 +110,7 @@ impl Quiet {
         self.fill(
             gcp_audit::Glance::event_time(object),
             source_ip.as_deref(),
-            |out| push(out, glance.principal()),
+            |_, out| push(out, glance.principal()),
         )
     }
 
@@ -106,13 +120,22 @@ impl Quiet {
         self.fill(
             azure_activity::Glance::event_time(object),
             source_ip.as_deref(),
-            |out| push(out, azure_activity::Glance::principal(object)),
+            |memory, out| {
+                let text = |key| object.raw(key).map_or("", |r| r.get());
+                memory.principal(
+                    &["azure", text("identity"), text("claims"), text("caller")],
+                    out,
+                    |out| push(out, azure_activity::Glance::principal(object)),
+                )
+            },
         )
     }
 
     /// The facts of a Docker engine event: its time (engine events name no principal or address).
     pub fn docker(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
-        self.fill(docker_events::Glance::event_time(object), None, |_| false)
+        self.fill(docker_events::Glance::event_time(object), None, |_, _| {
+            false
+        })
     }
 
     /// Set the event's facts; `principal` writes the principal into an empty buffer and says whether
@@ -122,7 +145,7 @@ impl Quiet {
         &mut self,
         time: Option<i64>,
         source_ip: Option<&str>,
-        principal: impl FnOnce(&mut String) -> bool,
+        principal: impl FnOnce(&mut Remembered, &mut String) -> bool,
     ) -> &mut EnrichedEvent {
         self.event.fields.event_time = time;
         refill(
@@ -136,7 +159,7 @@ impl Quiet {
             .take()
             .unwrap_or_else(|| std::mem::take(&mut self.spare_principal));
         buffer.clear();
-        if source_ip.is_some() && principal(&mut buffer) {
+        if source_ip.is_some() && principal(&mut self.remembered, &mut buffer) {
             fields.principal = Some(buffer);
         } else {
             self.spare_principal = buffer;
