@@ -16,7 +16,10 @@ use crate::sigma::Skipped;
 use crate::sigma_findings::LoadedSigma;
 use crate::sources::envelope::{self, Inner, Position};
 use crate::sources::json::Object;
-use crate::sources::{self, Decoded, aws_cloudtrail};
+use crate::sources::{
+    self, Decoded, aws_cloudtrail, azure_activity, docker_events, docker_inspect, gcp_audit,
+    k8s_audit, k8s_gke,
+};
 
 /// Inputs larger than this are refused with `too-large` rather than parsed.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -256,17 +259,53 @@ impl Engine {
         raw: &RawEvent<'_>,
     ) -> Option<EnrichedEvent> {
         let source = sources::source_of(object, raw.source_hint)?;
+        fn wanted(object: &Object<'_>, call: Call<'_, '_>) -> bool {
+            interest::could_matter(&Glance { object, call })
+        }
+        let quiet = &mut self.quiet;
         let facts = match source {
             SourceKind::AwsCloudtrail => {
                 let record = aws_cloudtrail::Glance::read(object);
-                let glance = Glance {
-                    object,
-                    call: Call::CloudTrail(&record),
-                };
-                if interest::could_matter(&glance) {
+                if wanted(object, Call::CloudTrail(&record)) {
                     return None;
                 }
-                self.quiet.cloudtrail(object)
+                quiet.cloudtrail(object)
+            }
+            // The same choice of reader as `sources::decode`.
+            SourceKind::K8sAudit if k8s_gke::matches(object) => {
+                let entry = k8s_gke::Glance::read(object);
+                if wanted(object, Call::Gke(&entry)) {
+                    return None;
+                }
+                quiet.gke(object, &entry)
+            }
+            SourceKind::K8sAudit => {
+                let event = k8s_audit::Glance::read(object);
+                if wanted(object, Call::K8s(&event)) {
+                    return None;
+                }
+                quiet.k8s(object)
+            }
+            SourceKind::GcpAudit => {
+                let entry = gcp_audit::Glance::read(object);
+                if wanted(object, Call::Gcp(&entry)) {
+                    return None;
+                }
+                quiet.gcp(object, &entry)
+            }
+            SourceKind::AzureActivity => {
+                let record = azure_activity::Glance::read(object);
+                if wanted(object, Call::Azure(&record)) {
+                    return None;
+                }
+                quiet.azure(object)
+            }
+            SourceKind::Docker if !docker_inspect::matches(object) => {
+                let event = docker_events::Glance::read(object);
+                if wanted(object, Call::Docker(&event)) {
+                    return None;
+                }
+                quiet.docker(object)
             }
             _ => return None,
         };

@@ -19,6 +19,9 @@ pub struct Tables {
     azure_suffixes: Vec<(&'static str, &'static Rule)>,
     gcp: BTreeMap<&'static str, Vec<&'static Rule>>,
     gcp_patterns: Vec<(&'static str, &'static Rule)>,
+    /// Per entry of `gcp_patterns`: the literal text a matching method starts with and ends with
+    /// (`glob` needs both), for `gcp_listens` to rule most methods out without a glob.
+    gcp_pattern_ends: Vec<(&'static str, &'static str)>,
     k8s: Vec<&'static Rule>,
     docker_events: Vec<&'static Rule>,
     docker_containers: Vec<&'static Rule>,
@@ -52,6 +55,7 @@ impl Tables {
                     for method in *methods {
                         if method.contains('*') {
                             t.gcp_patterns.push((method, rule));
+                            t.gcp_pattern_ends.push(literal_ends(method));
                         } else {
                             t.gcp.entry(method).or_default().push(rule);
                         }
@@ -73,6 +77,29 @@ impl Tables {
     /// Whether any rule listens to this CloudTrail call (the fast path's question).
     pub fn cloudtrail_listens(&self, event_name: &str) -> bool {
         self.cloudtrail.contains_key(event_name)
+    }
+
+    /// Whether any rule listens to this Azure operation (upper case), exactly or by suffix.
+    pub fn azure_listens(&self, operation: &str) -> bool {
+        self.azure.contains_key(operation)
+            || self
+                .azure_suffixes
+                .iter()
+                .any(|(suffix, _)| operation.ends_with(suffix))
+    }
+
+    /// Whether any rule listens to this GCP method, exactly or by pattern: `gcp(method)` is not
+    /// empty. Asked of every GCP entry, so a pattern's literal head and tail are compared before
+    /// the glob runs (most methods differ there).
+    pub fn gcp_listens(&self, method: &str) -> bool {
+        self.gcp.contains_key(method)
+            || self.gcp_patterns.iter().zip(&self.gcp_pattern_ends).any(
+                |((pattern, _), (head, tail))| {
+                    starts_with_ignoring_case(method, head)
+                        && ends_with_ignoring_case(method, tail)
+                        && glob(pattern, method)
+                },
+            )
     }
 
     pub fn cloudtrail<'t>(
@@ -143,6 +170,37 @@ impl Tables {
     pub fn docker_containers(&self) -> &[&'static Rule] {
         &self.docker_containers
     }
+}
+
+/// What `glob` (ASCII case-insensitive `*` and `?`) needs of a value: the pattern's text before its
+/// first wildcard starts it, and the text after its last `*` ends it (nothing when that text holds a
+/// `?` or there is no `*`).
+fn literal_ends(pattern: &'static str) -> (&'static str, &'static str) {
+    let head = pattern
+        .find(['*', '?'])
+        .and_then(|at| pattern.get(..at))
+        .unwrap_or(pattern);
+    let tail = pattern
+        .rfind('*')
+        .and_then(|at| pattern.get(at + 1..))
+        .filter(|tail| !tail.contains('?'))
+        .unwrap_or("");
+    (head, tail)
+}
+
+fn starts_with_ignoring_case(value: &str, head: &str) -> bool {
+    value
+        .as_bytes()
+        .get(..head.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(head.as_bytes()))
+}
+
+fn ends_with_ignoring_case(value: &str, tail: &str) -> bool {
+    value
+        .len()
+        .checked_sub(tail.len())
+        .and_then(|at| value.as_bytes().get(at..))
+        .is_some_and(|end| end.eq_ignore_ascii_case(tail.as_bytes()))
 }
 
 /// The rules listed for an exact name, plus those whose pattern matched. Most events match no pattern,

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::json::{self, Object};
+use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
 
@@ -48,6 +49,74 @@ pub fn matches(object: &Object<'_>) -> bool {
 fn value<'a>(object: &Object<'a>, key: &str) -> Option<Cow<'a, str>> {
     let raw = object.raw(key)?;
     json::raw_str(raw).or_else(|| Object::from_raw(raw).ok().and_then(|o| o.str("value")))
+}
+
+/// The keys the engine's fast path reads of an event (`interest`, `quiet`), read as
+/// `Record::from_object` reads them, borrowing from the text.
+pub struct Glance<'a> {
+    /// `operationName` as written (the full read upper-cases it).
+    pub operation: Option<Cow<'a, str>>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        Glance {
+            operation: peek_value(object, "operationName"),
+        }
+    }
+
+    /// `Normalized::event_time`: `time` (export), else `eventTimestamp` (REST).
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object
+            .str("time")
+            .or_else(|| object.str("eventTimestamp"))
+            .as_deref()
+            .and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`: `callerIpAddress`, else `httpRequest.clientIpAddress`.
+    pub fn source_ip(object: &Object<'a>) -> Option<Cow<'a, str>> {
+        object.str("callerIpAddress").or_else(|| {
+            object
+                .raw("httpRequest")
+                .and_then(|h| peek::members(h, ["clientIpAddress"]))
+                .and_then(|[ip]| ip)
+                .and_then(json::raw_str)
+        })
+    }
+
+    /// `Normalized::principal` (`Record::principal`): the UPN claim, else the caller, else the
+    /// application id, else the name claim.
+    pub fn principal(object: &Object<'a>) -> Option<Cow<'a, str>> {
+        let claims = object
+            .raw("identity")
+            .and_then(|i| peek::members(i, ["claims"]))
+            .and_then(|[claims]| claims)
+            .and_then(|c| peek::members(c, [UPN_CLAIM, "upn", "appid", "name"]))
+            .or_else(|| {
+                object
+                    .raw("claims")
+                    .and_then(|c| peek::members(c, [UPN_CLAIM, "upn", "appid", "name"]))
+            });
+        let [upn_claim, upn, app_id, name] = claims.unwrap_or_default();
+        let upn = upn_claim
+            .and_then(json::raw_str)
+            .or_else(|| upn.and_then(json::raw_str))
+            .filter(|u| !u.is_empty());
+        upn.or_else(|| object.str("caller").filter(|c| !c.is_empty()))
+            .or_else(|| app_id.and_then(json::raw_str).filter(|a| !a.is_empty()))
+            .or_else(|| name.and_then(json::raw_str))
+    }
+}
+
+/// `value` without building an `Object` for the REST shape's `{"value": …}`.
+fn peek_value<'a>(object: &Object<'a>, key: &str) -> Option<Cow<'a, str>> {
+    let raw = object.raw(key)?;
+    json::raw_str(raw).or_else(|| {
+        peek::members(raw, ["value"])
+            .and_then(|[value]| value)
+            .and_then(json::raw_str)
+    })
 }
 
 impl<'a> Record<'a> {

@@ -26,6 +26,38 @@ pub fn matches(object: &Object<'_>) -> bool {
         || (object.has("status") && object.has("id") && object.has("from") && object.has("time"))
 }
 
+/// The keys the engine's fast path reads of an event (`interest`, `quiet`), read as
+/// `EngineEvent::from_object` reads them, borrowing from the text.
+pub struct Glance<'a> {
+    pub kind: Cow<'a, str>,
+    action: Cow<'a, str>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        Glance {
+            kind: object.str("Type").unwrap_or(Cow::Borrowed("container")),
+            action: object
+                .str("Action")
+                .or_else(|| object.str("status"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `EngineEvent::action`: without its detail (`exec_start: sh` → `exec_start`).
+    pub fn action(&self) -> &str {
+        self.action.split(':').next().unwrap_or(&self.action).trim()
+    }
+
+    /// `Normalized::event_time`: `timeNano`, else `time` (seconds).
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object
+            .i64("timeNano")
+            .map(|n| n / 1_000)
+            .or_else(|| object.i64("time").and_then(epoch_seconds_micros))
+    }
+}
+
 impl<'a> EngineEvent<'a> {
     pub fn from_object(object: &Object<'a>) -> EngineEvent<'a> {
         let actor = object.object("Actor");

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::json::{self, Object};
+use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
 
@@ -44,14 +45,64 @@ pub fn matches(object: &Object<'_>) -> bool {
 }
 
 fn is_kubernetes_api(object: &Object<'_>, payload: &RawValue) -> bool {
-    let resource_type = object.path(&["resource", "type"]).and_then(json::raw_str);
+    let resource_type = object
+        .raw("resource")
+        .and_then(|r| peek::members(r, ["type"]))
+        .and_then(|[t]| t)
+        .and_then(json::raw_str);
     if resource_type.as_deref() == Some("k8s_cluster") {
         return true;
     }
-    Object::from_raw(payload)
-        .ok()
-        .and_then(|p| p.str("methodName"))
+    // Every entry is detected: one pass over the payload for one key, building no `Object`.
+    peek::members(payload, ["methodName"])
+        .and_then(|[method]| method)
+        .and_then(json::raw_str)
         .is_some_and(|m| m.starts_with("io.k8s."))
+}
+
+/// The keys the engine's fast path reads of an entry (`interest`, `quiet`), read as
+/// `Entry::from_object` reads them, borrowing from the text: `protoPayload` is scanned once.
+pub struct Glance<'a> {
+    pub method_name: Cow<'a, str>,
+    authentication: Option<&'a RawValue>,
+    request_metadata: Option<&'a RawValue>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        let [method, authentication, request_metadata] = object
+            .raw("protoPayload")
+            .and_then(|p| peek::members(p, ["methodName", "authenticationInfo", "requestMetadata"]))
+            .unwrap_or_default();
+        Glance {
+            method_name: method.and_then(json::raw_str).unwrap_or_default(),
+            authentication,
+            request_metadata,
+        }
+    }
+
+    /// `Normalized::event_time`.
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object.str("timestamp").as_deref().and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`: `requestMetadata.callerIp`.
+    pub fn source_ip(&self) -> Option<Cow<'a, str>> {
+        self.request_metadata
+            .and_then(|m| peek::members(m, ["callerIp"]))
+            .and_then(|[ip]| ip)
+            .and_then(json::raw_str)
+    }
+
+    /// `Normalized::principal`: `authenticationInfo.principalEmail`, else `principalSubject`.
+    pub fn principal(&self) -> Option<Cow<'a, str>> {
+        let [email, subject] = self
+            .authentication
+            .and_then(|a| peek::members(a, ["principalEmail", "principalSubject"]))?;
+        email
+            .and_then(json::raw_str)
+            .or_else(|| subject.and_then(json::raw_str))
+    }
 }
 
 impl<'a> Entry<'a> {

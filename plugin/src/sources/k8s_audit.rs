@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::json::{self, Object};
+use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
 
@@ -64,6 +65,81 @@ pub fn is_minimal(object: &Object<'_>) -> bool {
         .is_some_and(|v| v.starts_with("audit.k8s.io/"))
         && (object.has("objectRef") || object.has("user"))
         && !(object.has("auditID") && object.has("stage"))
+}
+
+/// The keys the engine's fast path reads of an audit event (`interest`, `quiet`), read as
+/// `Event::from_object` reads them, borrowing from the text.
+pub struct Glance<'a> {
+    pub verb: Cow<'a, str>,
+    resource: Option<Cow<'a, str>>,
+    subresource: Option<Cow<'a, str>>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        let [resource, subresource] = object
+            .raw("objectRef")
+            .and_then(|r| peek::members(r, ["resource", "subresource"]))
+            .unwrap_or_default();
+        Glance {
+            verb: object.str("verb").unwrap_or_default(),
+            resource: resource.and_then(json::raw_str),
+            subresource: subresource.and_then(json::raw_str),
+        }
+    }
+
+    /// `Event::resource`.
+    pub fn resource(&self) -> &str {
+        self.resource.as_deref().unwrap_or("")
+    }
+
+    /// `Event::subresource`.
+    pub fn subresource(&self) -> Option<&str> {
+        self.subresource.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// `Event::is_read`.
+    pub fn is_read(&self) -> bool {
+        matches!(&*self.verb, "get" | "list" | "watch")
+    }
+
+    /// `Normalized::event_time`: the stage's time, else the time the request was received.
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object
+            .str("stageTimestamp")
+            .or_else(|| object.str("requestReceivedTimestamp"))
+            .as_deref()
+            .and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`: the first of `sourceIPs`.
+    pub fn source_ip(object: &Object<'a>) -> Option<Cow<'a, str>> {
+        object
+            .raw("sourceIPs")
+            .and_then(peek::first)
+            .and_then(json::raw_str)
+    }
+
+    /// `Normalized::principal` (`Event::principal`) written into `out`; false when there is none.
+    pub fn principal(object: &Object<'a>, out: &mut String) -> bool {
+        let username = |key: &str| {
+            object
+                .raw(key)
+                .and_then(|u| peek::members(u, ["username"]))
+                .and_then(|[name]| name)
+                .and_then(json::raw_str)
+        };
+        let Some(user) = username("user") else {
+            return false;
+        };
+        out.push_str(&user);
+        if let Some(as_user) = username("impersonatedUser") {
+            out.push_str(" (impersonating ");
+            out.push_str(&as_user);
+            out.push(')');
+        }
+        true
+    }
 }
 
 impl<'a> Event<'a> {

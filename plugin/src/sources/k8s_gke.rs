@@ -4,8 +4,12 @@
 
 use std::borrow::Cow;
 
-use super::json::Object;
+use serde_json::value::RawValue;
+
+use super::json::{Object, raw_str};
 use super::k8s_audit::{Event, ObjectRef};
+use super::peek;
+use super::time::rfc3339_micros;
 
 /// A LogEntry of a Kubernetes API request. Checked before the generic GCP audit source, which would
 /// otherwise claim it.
@@ -13,15 +17,16 @@ pub fn matches(object: &Object<'_>) -> bool {
     if !object.has("protoPayload") {
         return false;
     }
-    let is_cluster = object
-        .path(&["resource", "type"])
-        .and_then(super::json::raw_str)
-        .is_some_and(|t| t == "k8s_cluster");
-    is_cluster
-        && object
-            .path(&["protoPayload", "methodName"])
-            .and_then(super::json::raw_str)
-            .is_some_and(|m| m.starts_with("io.k8s."))
+    // Asked of every entry of every GCP stream: one pass per nested object, building none.
+    let nested = |outer: &str, key: &str| {
+        object
+            .raw(outer)
+            .and_then(|o| peek::members(o, [key]))
+            .and_then(|[value]| value)
+            .and_then(raw_str)
+    };
+    nested("resource", "type").is_some_and(|t| t == "k8s_cluster")
+        && nested("protoPayload", "methodName").is_some_and(|m| m.starts_with("io.k8s."))
 }
 
 /// Read a GKE LogEntry as an audit event. GKE writes one entry per completed request, so there is no
@@ -76,12 +81,7 @@ fn object_ref<'a>(resource_name: &str, method: &str) -> ObjectRef<'a> {
         .map(|g| if *g == "core" { "" } else { g })
         .map(|g| Cow::Owned(g.to_owned()));
     let rest = 2;
-    let namespaced = parts.get(rest) == Some(&"namespaces") && parts.len() > rest + 2;
-    let namespace_sub = parts.len() == rest + 3
-        && parts
-            .get(rest + 2)
-            .is_some_and(|sub| method.contains(&format!(".namespaces.{sub}.")));
-    if namespaced && !namespace_sub {
+    if in_namespace(resource_name, method) {
         ObjectRef {
             resource: owned(rest + 2),
             subresource: owned(rest + 4),
@@ -97,6 +97,124 @@ fn object_ref<'a>(resource_name: &str, method: &str) -> ObjectRef<'a> {
             name: owned(rest + 1),
             api_group: group,
         }
+    }
+}
+
+/// Whether `resourceName` names an object in a namespace (`<group>/v1/namespaces/<ns>/<resource>/…`)
+/// rather than a cluster-scoped object or a namespace's own subresource.
+fn in_namespace(resource_name: &str, method: &str) -> bool {
+    let count = resource_name.split('/').count();
+    let mut parts = resource_name.split('/').skip(2);
+    if parts.next() != Some("namespaces") || count <= 4 {
+        return false;
+    }
+    let namespace_sub = count == 5
+        && parts
+            .nth(1)
+            .is_some_and(|sub| names_namespace_subresource(method, sub));
+    !namespace_sub
+}
+
+/// `method` holds `.namespaces.<sub>.` (`io.k8s.core.v1.namespaces.finalize.update`).
+fn names_namespace_subresource(method: &str, sub: &str) -> bool {
+    const MARK: &str = ".namespaces.";
+    let mut rest = method;
+    while let Some(at) = rest.find(MARK) {
+        let after = rest.get(at + MARK.len()..).unwrap_or("");
+        if after.strip_prefix(sub).is_some_and(|r| r.starts_with('.')) {
+            return true;
+        }
+        // Occurrences may overlap (`.namespaces.namespaces.`): resume one byte (the '.') on.
+        rest = rest.get(at + 1..).unwrap_or("");
+    }
+    false
+}
+
+/// The keys the engine's fast path reads of a GKE entry (`interest`, `quiet`), read as `from_object`
+/// reads them, borrowing from the text: `protoPayload` is scanned once.
+pub struct Glance<'a> {
+    method: Cow<'a, str>,
+    resource_name: Cow<'a, str>,
+    authentication: Option<&'a RawValue>,
+    metadata: Option<&'a RawValue>,
+}
+
+impl<'a> Glance<'a> {
+    pub fn read(object: &Object<'a>) -> Glance<'a> {
+        let [method, resource_name, authentication, metadata] = object
+            .raw("protoPayload")
+            .and_then(|p| {
+                peek::members(
+                    p,
+                    [
+                        "methodName",
+                        "resourceName",
+                        "authenticationInfo",
+                        "requestMetadata",
+                    ],
+                )
+            })
+            .unwrap_or_default();
+        Glance {
+            method: method.and_then(raw_str).unwrap_or_default(),
+            resource_name: resource_name.and_then(raw_str).unwrap_or_default(),
+            authentication,
+            metadata,
+        }
+    }
+
+    /// `Event::verb`: the method's last segment.
+    pub fn verb(&self) -> &str {
+        self.method.rsplit('.').next().unwrap_or_default()
+    }
+
+    /// `Event::resource`.
+    pub fn resource(&self) -> &str {
+        let at = if in_namespace(&self.resource_name, &self.method) {
+            4
+        } else {
+            2
+        };
+        self.resource_name.split('/').nth(at).unwrap_or("")
+    }
+
+    /// `Event::subresource`.
+    pub fn subresource(&self) -> Option<&str> {
+        let at = if in_namespace(&self.resource_name, &self.method) {
+            6
+        } else {
+            4
+        };
+        self.resource_name
+            .split('/')
+            .nth(at)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// `Event::is_read`.
+    pub fn is_read(&self) -> bool {
+        matches!(self.verb(), "get" | "list" | "watch")
+    }
+
+    /// `Normalized::event_time`.
+    pub fn event_time(object: &Object<'a>) -> Option<i64> {
+        object.str("timestamp").as_deref().and_then(rfc3339_micros)
+    }
+
+    /// `Normalized::source_ip`: `protoPayload.requestMetadata.callerIp`.
+    pub fn source_ip(&self) -> Option<Cow<'a, str>> {
+        self.metadata
+            .and_then(|m| peek::members(m, ["callerIp"]))
+            .and_then(|[ip]| ip)
+            .and_then(raw_str)
+    }
+
+    /// `Normalized::principal`: `protoPayload.authenticationInfo.principalEmail`.
+    pub fn principal(&self) -> Option<Cow<'a, str>> {
+        self.authentication
+            .and_then(|a| peek::members(a, ["principalEmail"]))
+            .and_then(|[email]| email)
+            .and_then(raw_str)
     }
 }
 
@@ -158,6 +276,64 @@ mod tests {
         assert_eq!(r.name.as_deref(), Some("gatekeeper"));
         let r = object_ref("", "");
         assert_eq!(r.resource, None);
+    }
+
+    /// The fast path's reading of verb, resource and subresource is the full read's, whatever the
+    /// scope of the resource name.
+    #[test]
+    fn glance_reads_what_from_object_reads() {
+        for (method, name) in [
+            (
+                "io.k8s.apps.v1.daemonsets.delete",
+                "apps/v1/namespaces/falco/daemonsets/falco",
+            ),
+            (
+                "io.k8s.core.v1.pods.exec.create",
+                "core/v1/namespaces/shop/pods/web-1/exec",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.delete",
+                "core/v1/namespaces/falco",
+            ),
+            (
+                "io.k8s.core.v1.events.deletecollection",
+                "core/v1/namespaces/default/events",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.finalize.update",
+                "core/v1/namespaces/old/finalize",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.namespaces.finalize.update",
+                "core/v1/namespaces/old/finalize",
+            ),
+            (
+                "io.k8s.core.v1.namespaces.status.update",
+                "core/v1/namespaces/old/statuses",
+            ),
+            (
+                "io.k8s.admissionregistration.v1.validatingwebhookconfigurations.delete",
+                "admissionregistration.k8s.io/v1/validatingwebhookconfigurations/gatekeeper",
+            ),
+            (
+                "io.k8s.core.v1.nodes.proxy.get",
+                "core/v1/nodes/gke-node-1/proxy",
+            ),
+            ("", ""),
+            ("nodots", "a/b/namespaces/c/d/e/f/g/h"),
+        ] {
+            let text = DELETE_DS
+                .replace("io.k8s.apps.v1.daemonsets.delete", method)
+                .replace("apps/v1/namespaces/falco/daemonsets/falco", name);
+            let object = Object::parse(&text).expect("object");
+            let glance = Glance::read(&object);
+            let event = from_object(&object);
+            assert_eq!(glance.verb(), event.verb, "{method}");
+            assert_eq!(glance.resource(), event.resource(), "{method} {name}");
+            assert_eq!(glance.subresource(), event.subresource(), "{method} {name}");
+            assert_eq!(glance.principal(), event.username, "{method}");
+            assert_eq!(glance.source_ip(), event.source_ip, "{method}");
+        }
     }
 
     #[test]

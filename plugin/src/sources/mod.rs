@@ -12,6 +12,7 @@ pub mod json;
 pub mod k8s_audit;
 pub mod k8s_gke;
 pub mod ocsf;
+pub mod peek;
 pub mod reshape;
 pub mod time;
 
