@@ -2,7 +2,10 @@
 //! (`wasm32-wasip2`, the WIT contract) and as a core module for Fluent Bit's wasm filter
 //! (`wasm32-wasip1`). The plugin gets its own target directory: the outer cargo holds the lock on ours.
 //! Both are built with the workspace's `wasm-release` profile (no debug info, LTO): the Fluent Bit
-//! module is loaded into someone else's process, which reads and prepares every byte of it.
+//! module is loaded into someone else's process, which reads and prepares every byte of it. The plugin
+//! is also an rlib (the host links it natively), and cargo silently skips LTO for a crate built as
+//! cdylib and rlib at once (rust-lang/cargo#9672): `cargo rustc --crate-type cdylib` builds the wasm
+//! artifacts as cdylib alone, so that the profile's `lto` applies.
 //! `blindspot bench`'s baseline, a filter module that returns records unchanged
 //! (`tests/fixtures/passthrough-filter`), is built the same way.
 
@@ -44,19 +47,20 @@ fn main() {
     let target_dir = env::var_os("BLINDSPOT_PLUGIN_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("target").join("plugin-wasm"));
-    let mut command = cargo_build(&workspace, &target_dir);
-    command
-        .args(["--package", "blindspot-plugin", "--lib"])
-        .args(["--target", COMPONENT_TARGET, "--target", FLUENT_BIT_TARGET]);
-    run(command, &format!("the plugin for {TARGETS:?}"));
     for (target, var) in [
         (COMPONENT_TARGET, "BLINDSPOT_PLUGIN_WASM"),
         (FLUENT_BIT_TARGET, "BLINDSPOT_FLUENT_BIT_WASM"),
     ] {
+        // `cargo rustc` takes crate types for one target at a time.
+        let mut command = cargo(&workspace, &target_dir, "rustc");
+        command
+            .args(["--package", "blindspot-plugin", "--lib"])
+            .args(["--crate-type", "cdylib", "--target", target]);
+        run(command, &format!("the plugin for {target}"));
         export_path(&target_dir, target, "blindspot_plugin.wasm", var);
     }
 
-    let mut command = cargo_build(&workspace, &target_dir);
+    let mut command = cargo(&workspace, &target_dir, "build");
     command
         .arg("--manifest-path")
         .arg(workspace.join(PASSTHROUGH).join("Cargo.toml"))
@@ -70,14 +74,14 @@ fn main() {
     );
 }
 
-/// `cargo build` of a wasm artifact. It runs in the workspace so that `.cargo/config.toml` (the
-/// Fluent Bit module's `malloc`/`free` exports) applies.
-fn cargo_build(workspace: &Path, target_dir: &Path) -> Command {
+/// `cargo build` or `cargo rustc` of a wasm artifact. It runs in the workspace so that
+/// `.cargo/config.toml` (the Fluent Bit module's `malloc`/`free` exports) applies.
+fn cargo(workspace: &Path, target_dir: &Path, subcommand: &str) -> Command {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(workspace)
-        .args(["build", "--profile", PROFILE, "--locked"])
+        .args([subcommand, "--profile", PROFILE, "--locked"])
         .arg("--target-dir")
         .arg(target_dir);
     // The outer build's flags and wrappers (clippy-driver, coverage, host RUSTFLAGS) are for the host
