@@ -173,8 +173,9 @@ impl Engine {
         };
         if self.compact
             && let Some(object) = object
-            && self.no_sigma_rule_could_match(object, raw)
-            && let Some(event) = self.pass_quietly(&position, object, raw)
+            && let Some(source) = sources::source_of(object, raw.source_hint)
+            && self.no_sigma_rule_could_match(source, object)
+            && let Some(event) = self.pass_quietly(source, &position, object)
         {
             return event;
         }
@@ -239,13 +240,13 @@ impl Engine {
     /// rules' prefilter index rules every one of them out (a rule filed under no exact value rules out
     /// nothing). Flow-log objects are left to the full path, where a line may be read as another
     /// source than its shape says.
-    fn no_sigma_rule_could_match(&self, object: &Object<'_>, raw: &RawEvent<'_>) -> bool {
+    fn no_sigma_rule_could_match(&self, source: SourceKind, object: &Object<'_>) -> bool {
         let Some(sigma) = &self.sigma else {
             return true;
         };
-        match sources::source_of(object, raw.source_hint) {
-            Some(SourceKind::FlowLog | SourceKind::Unknown) | None => false,
-            Some(source) => !sigma.could_match(source, object),
+        match source {
+            SourceKind::FlowLog | SourceKind::Unknown => false,
+            source => !sigma.could_match(source, object),
         }
     }
 
@@ -254,11 +255,10 @@ impl Engine {
     /// path reads them. `None` when the event must be read in full.
     fn pass_quietly(
         &mut self,
+        source: SourceKind,
         position: &Position<'_>,
         object: &Object<'_>,
-        raw: &RawEvent<'_>,
     ) -> Option<EnrichedEvent> {
-        let source = sources::source_of(object, raw.source_hint)?;
         fn wanted(object: &Object<'_>, call: Call<'_, '_>) -> bool {
             interest::could_matter(&Glance { object, call })
         }

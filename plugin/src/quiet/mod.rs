@@ -15,19 +15,12 @@ use crate::sources::{
     aws_cloudtrail, azure_activity, docker_events, gcp_audit, k8s_audit, k8s_gke,
 };
 
-/// `userIdentity` texts remembered with their principal. A shipper's stream repeats a handful of
-/// identities (pipelines, agents, a few people); comparing the text costs a fraction of reading it.
-const IDENTITIES: usize = 8;
-
 #[derive(Debug)]
 pub struct Quiet {
     event: EnrichedEvent,
     spare_principal: String,
     spare_source_ip: String,
-    /// (raw `userIdentity` text, its principal), replaced round-robin.
-    identities: Vec<(String, Option<String>)>,
-    next_identity: usize,
-    /// Principals of the other sources, by the texts they are read from.
+    /// Principals by the texts they are read from.
     remembered: Remembered,
 }
 
@@ -44,8 +37,6 @@ impl Default for Quiet {
             },
             spare_principal: String::new(),
             spare_source_ip: String::new(),
-            identities: Vec::with_capacity(IDENTITIES),
-            next_identity: 0,
             remembered: Remembered::default(),
         }
     }
@@ -56,21 +47,15 @@ impl Quiet {
     /// `Correlator::observe` (no findings, other fields empty).
     pub fn cloudtrail(&mut self, object: &Object<'_>) -> &mut EnrichedEvent {
         let source_ip = aws_cloudtrail::Glance::source_ip(object);
-        self.event.fields.event_time = aws_cloudtrail::Glance::event_time(object);
-        refill(
-            &mut self.event.fields.source_ip,
-            &mut self.spare_source_ip,
+        self.fill(
+            aws_cloudtrail::Glance::event_time(object),
             source_ip.as_deref(),
-        );
-        // History reads the principal only together with a source address.
-        let mut principal = self.event.fields.principal.take();
-        if source_ip.is_some() {
-            self.principal(object, &mut principal);
-        } else if let Some(buffer) = principal.take() {
-            self.spare_principal = buffer;
-        }
-        self.event.fields.principal = principal;
-        &mut self.event
+            |memory, out| {
+                memory.principal(&["aws", raw_text(object, "userIdentity")], out, |out| {
+                    push(out, aws_cloudtrail::Glance::principal(object))
+                })
+            },
+        )
     }
 
     /// The facts of a Kubernetes audit event, read as `k8s_audit::Event::normalize` reads them.
@@ -80,7 +65,7 @@ impl Quiet {
             k8s_audit::Glance::event_time(object),
             source_ip.as_deref(),
             |memory, out| {
-                let text = |key| object.raw(key).map_or("", |r| r.get());
+                let text = |key| raw_text(object, key);
                 memory.principal(
                     &["k8s", text("user"), text("impersonatedUser")],
                     out,
@@ -121,7 +106,7 @@ impl Quiet {
             azure_activity::Glance::event_time(object),
             source_ip.as_deref(),
             |memory, out| {
-                let text = |key| object.raw(key).map_or("", |r| r.get());
+                let text = |key| raw_text(object, key);
                 memory.principal(
                     &["azure", text("identity"), text("claims"), text("caller")],
                     out,
@@ -166,40 +151,11 @@ impl Quiet {
         }
         &mut self.event
     }
+}
 
-    /// Put the record's principal in `slot`, from the remembered identities when its `userIdentity`
-    /// text is one of them.
-    fn principal(&mut self, object: &Object<'_>, slot: &mut Option<String>) {
-        let text = object.raw("userIdentity").map(|r| r.get());
-        if let Some(text) = text
-            && let Some((_, known)) = self.identities.iter().find(|(t, _)| t == text)
-        {
-            refill(slot, &mut self.spare_principal, known.as_deref());
-            return;
-        }
-        let principal = aws_cloudtrail::Glance::principal(object);
-        refill(slot, &mut self.spare_principal, principal.as_deref());
-        let Some(text) = text else {
-            return;
-        };
-        if self.identities.len() < IDENTITIES {
-            self.identities
-                .push((text.to_owned(), principal.map(|p| p.into_owned())));
-            return;
-        }
-        if let Some((t, p)) = self.identities.get_mut(self.next_identity) {
-            t.clear();
-            t.push_str(text);
-            match (p.as_mut(), principal) {
-                (Some(buffer), Some(value)) => {
-                    buffer.clear();
-                    buffer.push_str(&value);
-                }
-                (_, value) => *p = value.map(|v| v.into_owned()),
-            }
-        }
-        self.next_identity = (self.next_identity + 1) % IDENTITIES;
-    }
+/// The raw text of `key` (`""` when absent): what a remembered principal is keyed by.
+fn raw_text<'a>(object: &Object<'a>, key: &str) -> &'a str {
+    object.raw(key).map_or("", |r| r.get())
 }
 
 /// Write `value` into `out`; whether there was one.
@@ -238,7 +194,7 @@ mod tests {
     fn remembered_identities_give_the_principal_a_full_read_gives() {
         let mut quiet = Quiet::default();
         // More distinct identities than are remembered, each seen twice, in an order that evicts.
-        let identities: Vec<String> = (0..IDENTITIES + 3)
+        let identities: Vec<String> = (0..remembered::ENTRIES + 3)
             .map(|i| {
                 format!(
                     r#"{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{i}","accountId":"111122223333","userName":"u{i}"}}"#

@@ -1,10 +1,10 @@
 //! Principals remembered by the raw texts they are read from. A shipper's stream repeats a handful of
 //! identities (controllers, pipelines, a few people); comparing the texts of the objects a principal
-//! is read from (`user` and `impersonatedUser`, Azure's `identity`, `claims` and `caller`) costs a
-//! fraction of reading them again.
+//! is read from (CloudTrail's `userIdentity`, Kubernetes' `user` and `impersonatedUser`, Azure's
+//! `identity`, `claims` and `caller`) costs a fraction of reading them again.
 
 /// Principals remembered, replaced round-robin.
-const ENTRIES: usize = 8;
+pub(super) const ENTRIES: usize = 8;
 /// Texts longer than this together are read every time rather than copied into memory: the state
 /// stays small whatever the input.
 const MAX_KEY: usize = 4096;

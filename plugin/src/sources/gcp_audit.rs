@@ -68,6 +68,19 @@ pub struct Glance<'a> {
     request_metadata: Option<&'a RawValue>,
 }
 
+/// A LogEntry's `timestamp`, as GCP audit entries and GKE's Kubernetes entries are dated.
+pub fn entry_time(object: &Object<'_>) -> Option<i64> {
+    object.str("timestamp").as_deref().and_then(rfc3339_micros)
+}
+
+/// `callerIp` of an audit payload's `requestMetadata`, read without building it.
+pub fn caller_ip(request_metadata: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    request_metadata
+        .and_then(|m| peek::members(m, ["callerIp"]))
+        .and_then(|[ip]| ip)
+        .and_then(json::raw_str)
+}
+
 impl<'a> Glance<'a> {
     pub fn read(object: &Object<'a>) -> Glance<'a> {
         let [method, authentication, request_metadata] = object
@@ -83,15 +96,12 @@ impl<'a> Glance<'a> {
 
     /// `Normalized::event_time`.
     pub fn event_time(object: &Object<'a>) -> Option<i64> {
-        object.str("timestamp").as_deref().and_then(rfc3339_micros)
+        entry_time(object)
     }
 
     /// `Normalized::source_ip`: `requestMetadata.callerIp`.
     pub fn source_ip(&self) -> Option<Cow<'a, str>> {
-        self.request_metadata
-            .and_then(|m| peek::members(m, ["callerIp"]))
-            .and_then(|[ip]| ip)
-            .and_then(json::raw_str)
+        caller_ip(self.request_metadata)
     }
 
     /// `Normalized::principal`: `authenticationInfo.principalEmail`, else `principalSubject`.

@@ -6,10 +6,10 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
+use super::gcp_audit;
 use super::json::{Object, raw_str};
 use super::k8s_audit::{Event, ObjectRef};
 use super::peek;
-use super::time::rfc3339_micros;
 
 /// A LogEntry of a Kubernetes API request. Checked before the generic GCP audit source, which would
 /// otherwise claim it.
@@ -198,15 +198,12 @@ impl<'a> Glance<'a> {
 
     /// `Normalized::event_time`.
     pub fn event_time(object: &Object<'a>) -> Option<i64> {
-        object.str("timestamp").as_deref().and_then(rfc3339_micros)
+        gcp_audit::entry_time(object)
     }
 
     /// `Normalized::source_ip`: `protoPayload.requestMetadata.callerIp`.
     pub fn source_ip(&self) -> Option<Cow<'a, str>> {
-        self.metadata
-            .and_then(|m| peek::members(m, ["callerIp"]))
-            .and_then(|[ip]| ip)
-            .and_then(raw_str)
+        gcp_audit::caller_ip(self.metadata)
     }
 
     /// `Normalized::principal`: `protoPayload.authenticationInfo.principalEmail`.
