@@ -273,7 +273,7 @@ fn since_and_until_select_days_by_key_and_list_only_those_days() {
     let s = &t.server;
     let out = tempfile::tempdir().expect("tempdir");
     let table = out.path().join("days.parquet");
-    let before = s.requests().len();
+    let before = s.mark();
     let run = s.blindspot(&[
         "replay",
         &format!("s3://{BUCKET}/AWSLogs/"),

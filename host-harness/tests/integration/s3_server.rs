@@ -167,6 +167,30 @@ impl S3Server {
         body.matches("<Upload>").count()
     }
 
+    /// A point in the request log after every request already answered. The server writes a
+    /// request's log line after answering it and the log is read on another thread, so counting the
+    /// lines so far can miss a setup upload that is logged late; a sentinel request that shows up in
+    /// the log is a barrier instead.
+    pub fn mark(&self) -> usize {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let sentinel = format!(
+            "/blindspot-mark-{}",
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        self.http("HEAD", &sentinel, b"");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(at) = self.requests().iter().position(|r| r.contains(&sentinel)) {
+                return at + 1;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{sentinel} never reached the log"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The request lines logged so far, with `%2F` shown as `/`.
     pub fn requests(&self) -> Vec<String> {
         self.log
