@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let theirs: Vec<&str> = theirs.iter().map(|r| r.get()).collect();
         assert_eq!(elements, theirs, "{text:?}");
     }
-    let mut members = Vec::new();
+    let mut members: Vec<(&str, &str)> = Vec::new();
     if !scan::object(text, &mut members) {
         return;
     }

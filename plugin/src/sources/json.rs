@@ -44,6 +44,15 @@ impl fmt::Debug for Raw<'_> {
     }
 }
 
+/// One member of an `Object`: its key, borrowed unless it held an escape, and its value.
+pub(crate) type Entry<'a> = (Cow<'a, str>, Raw<'a>);
+
+impl<'a> super::scan::Member<'a> for Entry<'a> {
+    fn new(key: &'a str, value: &'a str) -> Self {
+        (Cow::Borrowed(key), Raw(value))
+    }
+}
+
 /// The top-level keys of one JSON object, in document order, each with its raw value.
 ///
 /// Lakes and SIEM exports often lower-case every key (Athena/Glue tables write `eventname`,
@@ -53,7 +62,7 @@ impl fmt::Debug for Raw<'_> {
 /// fallback, so canonical events pay only the scan of their first few keys at parse time.
 #[derive(Debug, Default)]
 pub struct Object<'a> {
-    entries: Vec<(Cow<'a, str>, Raw<'a>)>,
+    entries: Vec<Entry<'a>>,
     folded: bool,
     /// Set when a lookup found its key only by ignoring case.
     folded_hit: Cell<bool>,
@@ -64,18 +73,11 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     /// Parse `text` as a JSON object. Anything else is an error whose message says what it was.
     pub fn parse(text: &'a str) -> Result<Object<'a>, serde_json::Error> {
-        let mut members = Vec::with_capacity(24);
-        if super::scan::object(text, &mut members) {
-            // Canonical events show an upper-case key within their first few keys; only then does
-            // the check stop, so it costs a few bytes' scan per event.
-            let mut any_upper = false;
-            let entries: Vec<_> = members
-                .into_iter()
-                .map(|(key, value)| {
-                    any_upper = any_upper || has_upper(key);
-                    (Cow::Borrowed(key), Raw::from_scan(value))
-                })
-                .collect();
+        let mut entries = Vec::with_capacity(24);
+        if super::scan::object(text, &mut entries) {
+            // Canonical events show an upper-case key within their first few keys, where this
+            // check stops.
+            let any_upper = entries.iter().any(|(key, _): &Entry<'a>| has_upper(key));
             return Ok(Object {
                 folded: !any_upper && !entries.is_empty(),
                 entries,

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::json::{BorrowedKey, Raw};
+use super::json::{BorrowedKey, Entry, Raw};
 
 /// The raw values of `keys` in the object `raw`; `None` when `raw` is not an object (where
 /// `Object::from_raw` fails).
@@ -19,10 +19,11 @@ pub fn members<'a, const N: usize>(raw: Raw<'a>, keys: [&str; N]) -> Option<[Opt
         return None;
     }
     let mut found = Found::new();
-    let mut all = Vec::new();
+    // The same member type as `Object`'s: one instance of the scan in the engine.
+    let mut all: Vec<Entry<'a>> = Vec::new();
     if super::scan::object(raw.get(), &mut all) {
         for (key, value) in all {
-            found.member(&keys, key, Raw::from_scan(value));
+            found.member(&keys, &key, value);
         }
         return Some(found.finish(&keys));
     }
