@@ -194,7 +194,7 @@ fn lifecycle(decoded: &Decoded<'_>) -> Option<(Lifecycle, Vec<String>)> {
                 .unwrap_or_default();
             let ids: Vec<String> = items
                 .iter()
-                .filter_map(|item| Object::from_raw(item).ok())
+                .filter_map(|item| Object::from_raw(*item).ok())
                 .filter_map(|item| item.str("instanceId").map(|id| id.into_owned()))
                 .collect();
             Some((step, ids))

@@ -27,7 +27,7 @@
 //! Azure's REST/portal shape writes localisable fields as `{"value": …, "localizedValue": …}`; for Azure
 //! Activity events such an object stands for its `value`, so `operationName` matches both shapes.
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::model::SourceKind;
 use crate::sources::json::{self, Object};
@@ -98,7 +98,7 @@ impl Scalar {
         }
     }
 
-    fn from_raw(raw: &RawValue, source: SourceKind) -> Scalar {
+    fn from_raw(raw: Raw<'_>, source: SourceKind) -> Scalar {
         let text = raw.get();
         match text.as_bytes().first() {
             Some(b'"') => match json::raw_str(raw) {
@@ -174,7 +174,7 @@ fn walk_object(
 }
 
 fn walk_raw(
-    raw: &RawValue,
+    raw: Raw<'_>,
     rest: &[String],
     source: SourceKind,
     depth: usize,
@@ -211,7 +211,7 @@ pub fn all_values(event: &Object<'_>) -> Vec<Scalar> {
     out
 }
 
-fn collect(raw: &RawValue, depth: usize, out: &mut Vec<Scalar>) {
+fn collect(raw: Raw<'_>, depth: usize, out: &mut Vec<Scalar>) {
     if depth > MAX_WALK_DEPTH {
         return;
     }

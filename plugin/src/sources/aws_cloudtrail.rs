@@ -2,9 +2,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
 
@@ -25,8 +23,8 @@ pub struct Record<'a> {
     pub read_only: Option<bool>,
     pub recipient_account_id: Option<Cow<'a, str>>,
     pub identity: Identity<'a>,
-    request_parameters: Option<&'a RawValue>,
-    resources: Option<&'a RawValue>,
+    request_parameters: Option<Raw<'a>>,
+    resources: Option<Raw<'a>>,
 }
 
 /// `userIdentity`, flattened.
@@ -160,7 +158,7 @@ impl<'a> Record<'a> {
                 }
             }
             if let Some(list) = params.array("standardsSubscriptionArns")
-                && let Some(first) = list.first().and_then(|v| super::json::raw_str(v))
+                && let Some(first) = list.first().and_then(|v| super::json::raw_str(*v))
             {
                 return Some(first.into_owned());
             }
@@ -171,7 +169,7 @@ impl<'a> Record<'a> {
         let resources = self.resources?;
         let list = super::json::raw_array(resources)?;
         list.iter()
-            .filter_map(|r| Object::from_raw(r).ok())
+            .filter_map(|r| Object::from_raw(*r).ok())
             .find_map(|r| r.str("ARN").map(Cow::into_owned))
     }
 
@@ -264,7 +262,7 @@ impl<'a> Identity<'a> {
     /// `sessionContext.sessionIssuer` and `attributes`; reading them as `Object`s would scan the same
     /// bytes once per level (the largest cost of a record after the top-level scan). Same rules as
     /// `Object`: a value of the wrong type counts as absent, a repeated key's last value wins.
-    pub fn from_raw(raw: &'a RawValue) -> Identity<'a> {
+    pub fn from_raw(raw: Raw<'a>) -> Identity<'a> {
         if !raw.get().starts_with('{') {
             return Identity::default();
         }
@@ -284,7 +282,7 @@ mod wire {
     use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::value::RawValue;
 
-    use super::super::json::{BorrowedKey, raw_bool, raw_str};
+    use super::super::json::{BorrowedKey, Raw, raw_bool, raw_str};
 
     pub struct Identity<'a>(pub super::Identity<'a>);
 
@@ -329,7 +327,7 @@ mod wire {
 
     fn str_value<'de, M: MapAccess<'de>>(map: &mut M) -> Result<Option<Cow<'de, str>>, M::Error> {
         let raw: &'de RawValue = map.next_value()?;
-        Ok(raw_str(raw))
+        Ok(raw_str(Raw::from(raw)))
     }
 
     impl<'de> FromMap<'de> for super::Identity<'de> {
@@ -376,7 +374,7 @@ mod wire {
     }
 
     /// Read `Who` from a `userIdentity` object with the same rules as `Identity`.
-    pub fn who(raw: &RawValue) -> Option<Who<'_>> {
+    pub fn who(raw: Raw<'_>) -> Option<Who<'_>> {
         serde_json::from_str::<IfObject<Who<'_>>>(raw.get())
             .ok()
             .and_then(|w| w.0)
@@ -465,7 +463,7 @@ mod wire {
             match key {
                 "mfaAuthenticated" => {
                     let raw: &'de RawValue = map.next_value()?;
-                    self.mfa_authenticated = raw_bool(raw);
+                    self.mfa_authenticated = raw_bool(Raw::from(raw));
                 }
                 _ => match folded(key, &["mfaAuthenticated"]) {
                     Some(canonical) => self.visit_entry(canonical, map)?,
@@ -546,7 +544,7 @@ mod wire {
 
 /// CloudTrail writes EC2 list parameters in its XML-derived form: a bare string, a
 /// `{"tag":1,"content":"fl-..."}` item, or a list of either.
-pub fn flow_log_ids(raw: &RawValue) -> Vec<String> {
+pub fn flow_log_ids(raw: Raw<'_>) -> Vec<String> {
     if let Some(s) = super::json::raw_str(raw) {
         return vec![s.into_owned()];
     }
@@ -571,7 +569,7 @@ mod tests {
     use super::*;
 
     /// The straightforward reading (one `Object` per level) that `Identity::from_raw` must agree with.
-    fn identity_by_objects<'a>(raw: &'a RawValue) -> Identity<'a> {
+    fn identity_by_objects<'a>(raw: Raw<'a>) -> Identity<'a> {
         let Ok(object) = Object::from_raw(raw) else {
             return Identity::default();
         };
@@ -611,7 +609,7 @@ mod tests {
             r#"[{"type":"Root"}]"#,
         ];
         for case in cases {
-            let raw: &RawValue = serde_json::from_str(case).expect("raw");
+            let raw = Raw::parse(case).expect("raw");
             let fast = format!("{:?}", Identity::from_raw(raw));
             let slow = format!("{:?}", identity_by_objects(raw));
             assert_eq!(fast, slow, "{case}");
@@ -674,7 +672,7 @@ mod tests {
 
     #[test]
     fn flow_log_ids_in_every_shape() {
-        let parse = |s: &str| flow_log_ids(&serde_json::from_str::<Box<RawValue>>(s).expect("raw"));
+        let parse = |s: &str| flow_log_ids(Raw::parse(s).expect("raw"));
         assert_eq!(parse(r#""fl-1""#), vec!["fl-1"]);
         assert_eq!(parse(r#"{"tag":1,"content":"fl-2"}"#), vec!["fl-2"]);
         assert_eq!(

@@ -5,9 +5,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
@@ -34,7 +32,7 @@ pub struct Record<'a> {
     pub claim_name: Option<Cow<'a, str>>,
     /// `resultSignature` (export) or `subStatus.value` (REST), e.g. `Forbidden`.
     pub sub_status: Option<Cow<'a, str>>,
-    properties: Option<&'a RawValue>,
+    properties: Option<Raw<'a>>,
 }
 
 /// Whether an object has the shape of an Activity Log event. AKS `kube-audit` diagnostic records carry

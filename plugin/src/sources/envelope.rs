@@ -2,9 +2,7 @@
 //! subscriptions, plain JSON arrays). Unwrapping is source-neutral: each inner document goes back through
 //! source detection, so an EKS audit event inside a CloudWatch subscription is read like any other.
 
-use serde_json::value::RawValue;
-
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use crate::model::{ParseError, ParseErrorKind};
 
 /// Envelopes inside envelopes beyond this depth are treated as events, which bounds recursion on
@@ -44,7 +42,7 @@ pub fn for_each_event(
             unwrap_object(&object, None, 0, &mut next_index, visit)
         }
         Some(b'[') => {
-            let elements: Vec<&RawValue> = serde_json::from_str(text).map_err(invalid_json)?;
+            let elements = json::parse_array(text).map_err(invalid_json)?;
             for (i, element) in elements.iter().enumerate() {
                 if !element.get().starts_with('{') {
                     return Err(ParseError::new(
@@ -190,13 +188,13 @@ fn unwrap_object(
 }
 
 fn unwrap_list(
-    records: &[&RawValue],
+    records: &[Raw<'_>],
     depth: u32,
     next_index: &mut u32,
     visit: &mut dyn FnMut(Position<'_>, Inner<'_, '_>),
 ) -> Result<(), ParseError> {
     for record in records {
-        match Object::from_raw(record) {
+        match Object::from_raw(*record) {
             Ok(inner) => unwrap_object(&inner, Some(record.get()), depth + 1, next_index, visit)?,
             Err(_) => {
                 // A non-object inside a list of records is kept as text rather than failing the batch.
@@ -238,13 +236,13 @@ fn aks_audit_log<'a>(object: &Object<'a>) -> Option<std::borrow::Cow<'a, str>> {
 }
 
 fn unwrap_log_events(
-    log_events: &[&RawValue],
+    log_events: &[Raw<'_>],
     depth: u32,
     next_index: &mut u32,
     visit: &mut dyn FnMut(Position<'_>, Inner<'_, '_>),
 ) -> Result<(), ParseError> {
     for log_event in log_events {
-        let message = Object::from_raw(log_event)
+        let message = Object::from_raw(*log_event)
             .ok()
             .and_then(|e| e.str("message"))
             .unwrap_or_default();

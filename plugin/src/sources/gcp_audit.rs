@@ -4,9 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
@@ -29,10 +27,10 @@ pub struct Entry<'a> {
     /// `status.code`; 0 or absent is success.
     pub status_code: Option<i64>,
     pub status_message: Option<Cow<'a, str>>,
-    request: Option<&'a RawValue>,
-    response: Option<&'a RawValue>,
-    service_data: Option<&'a RawValue>,
-    metadata: Option<&'a RawValue>,
+    request: Option<Raw<'a>>,
+    response: Option<Raw<'a>>,
+    service_data: Option<Raw<'a>>,
+    metadata: Option<Raw<'a>>,
 }
 
 /// Whether an object is a Cloud Audit LogEntry this source reads. Kubernetes API entries are refused
@@ -44,7 +42,7 @@ pub fn matches(object: &Object<'_>) -> bool {
     (object.has("logName") || object.has("insertId")) && !is_kubernetes_api(object, payload)
 }
 
-fn is_kubernetes_api(object: &Object<'_>, payload: &RawValue) -> bool {
+fn is_kubernetes_api(object: &Object<'_>, payload: Raw<'_>) -> bool {
     let resource_type = object
         .raw("resource")
         .and_then(|r| peek::members(r, ["type"]))
@@ -64,8 +62,8 @@ fn is_kubernetes_api(object: &Object<'_>, payload: &RawValue) -> bool {
 /// `Entry::from_object` reads them, borrowing from the text: `protoPayload` is scanned once.
 pub struct Glance<'a> {
     pub method_name: Cow<'a, str>,
-    authentication: Option<&'a RawValue>,
-    request_metadata: Option<&'a RawValue>,
+    authentication: Option<Raw<'a>>,
+    request_metadata: Option<Raw<'a>>,
 }
 
 /// A LogEntry's `timestamp`, as GCP audit entries and GKE's Kubernetes entries are dated.
@@ -74,7 +72,7 @@ pub fn entry_time(object: &Object<'_>) -> Option<i64> {
 }
 
 /// `callerIp` of an audit payload's `requestMetadata`, read without building it.
-pub fn caller_ip(request_metadata: Option<&RawValue>) -> Option<Cow<'_, str>> {
+pub fn caller_ip(request_metadata: Option<Raw<'_>>) -> Option<Cow<'_, str>> {
     request_metadata
         .and_then(|m| peek::members(m, ["callerIp"]))
         .and_then(|[ip]| ip)

@@ -1,5 +1,5 @@
 //! Borrowed, shallow JSON access. An event is scanned once into its top-level keys with each value kept
-//! as an unparsed span (`RawValue`); a source then parses only the few values it reads. Large nested
+//! as an unparsed span ([`Raw`]); a source then parses only the few values it reads. Large nested
 //! bodies (request parameters, request objects) are never materialised unless a rule asks for them.
 
 use std::borrow::Cow;
@@ -10,6 +10,49 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+/// The text of one valid JSON value, without whitespace around it: a span that `sources::scan`
+/// validated, or the text of a serde_json `RawValue`. serde_json cannot make a `RawValue` from a span
+/// without validating it again, which is the cost the scan removes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a>(&'a str);
+
+impl<'a> Raw<'a> {
+    /// `text` as one JSON value (whitespace around it allowed), validated by serde_json.
+    pub fn parse(text: &'a str) -> Result<Raw<'a>, serde_json::Error> {
+        serde_json::from_str::<&RawValue>(text).map(Raw::from)
+    }
+
+    /// A value span that `scan` validated.
+    pub(super) fn from_scan(text: &'a str) -> Raw<'a> {
+        Raw(text)
+    }
+
+    pub fn get(self) -> &'a str {
+        self.0
+    }
+}
+
+impl<'a> From<&'a RawValue> for Raw<'a> {
+    fn from(raw: &'a RawValue) -> Raw<'a> {
+        Raw(raw.get())
+    }
+}
+
+impl fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+/// One member of an `Object`: its key, borrowed unless it held an escape, and its value.
+pub(crate) type Entry<'a> = (Cow<'a, str>, Raw<'a>);
+
+impl<'a> super::scan::Member<'a> for Entry<'a> {
+    fn new(key: &'a str, value: &'a str) -> Self {
+        (Cow::Borrowed(key), Raw(value))
+    }
+}
+
 /// The top-level keys of one JSON object, in document order, each with its raw value.
 ///
 /// Lakes and SIEM exports often lower-case every key (Athena/Glue tables write `eventname`,
@@ -19,7 +62,7 @@ use serde_json::value::RawValue;
 /// fallback, so canonical events pay only the scan of their first few keys at parse time.
 #[derive(Debug, Default)]
 pub struct Object<'a> {
-    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    entries: Vec<Entry<'a>>,
     folded: bool,
     /// Set when a lookup found its key only by ignoring case.
     folded_hit: Cell<bool>,
@@ -30,17 +73,31 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     /// Parse `text` as a JSON object. Anything else is an error whose message says what it was.
     pub fn parse(text: &'a str) -> Result<Object<'a>, serde_json::Error> {
+        let mut entries = Vec::with_capacity(24);
+        if super::scan::object(text, &mut entries) {
+            // Canonical events show an upper-case key within their first few keys, where this
+            // check stops.
+            let any_upper = entries.iter().any(|(key, _): &Entry<'a>| has_upper(key));
+            return Ok(Object {
+                folded: !any_upper && !entries.is_empty(),
+                entries,
+                folded_hit: Cell::new(false),
+                note: None,
+            });
+        }
+        // What the scan leaves (escaped keys, deep nesting) and every error: serde_json's reading
+        // and its message.
         serde_json::from_str(text)
     }
 
     /// Parse the raw value as a JSON object.
-    pub fn from_raw(raw: &'a RawValue) -> Result<Object<'a>, serde_json::Error> {
-        serde_json::from_str(raw.get())
+    pub fn from_raw(raw: Raw<'a>) -> Result<Object<'a>, serde_json::Error> {
+        Object::parse(raw.get())
     }
 
     /// The raw value of `key`, unless absent. Duplicate keys: the last one wins, as in most parsers.
     /// In a `folded` object (no upper-case key), a key missing exactly is matched ignoring ASCII case.
-    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+    pub fn raw(&self, key: &str) -> Option<Raw<'a>> {
         let exact = self
             .entries
             .iter()
@@ -103,12 +160,12 @@ impl<'a> Object<'a> {
     }
 
     /// The array at `key` as raw elements; `None` when absent or not an array.
-    pub fn array(&self, key: &str) -> Option<Vec<&'a RawValue>> {
+    pub fn array(&self, key: &str) -> Option<Vec<Raw<'a>>> {
         self.raw(key).and_then(raw_array)
     }
 
     /// Follow a path of object keys.
-    pub fn path(&self, keys: &[&str]) -> Option<&'a RawValue> {
+    pub fn path(&self, keys: &[&str]) -> Option<Raw<'a>> {
         let (first, rest) = keys.split_first()?;
         let mut current = self.raw(first)?;
         for key in rest {
@@ -124,7 +181,7 @@ impl<'a> Object<'a> {
     }
 
     /// Every key with its raw value, in document order.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &'a RawValue)> {
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Raw<'a>)> {
         self.entries.iter().map(|(k, v)| (k.as_ref(), *v))
     }
 
@@ -145,7 +202,7 @@ fn has_upper(key: &str) -> bool {
     key.bytes().any(|b| b.is_ascii_uppercase())
 }
 
-pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub fn raw_str(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     let text = raw.get();
     if !text.starts_with('"') {
         return None;
@@ -158,7 +215,7 @@ pub fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     }
 }
 
-pub fn raw_bool(raw: &RawValue) -> Option<bool> {
+pub fn raw_bool(raw: Raw<'_>) -> Option<bool> {
     match raw.get() {
         "true" | "\"true\"" | "\"True\"" => Some(true),
         "false" | "\"false\"" | "\"False\"" => Some(false),
@@ -166,7 +223,7 @@ pub fn raw_bool(raw: &RawValue) -> Option<bool> {
     }
 }
 
-pub fn raw_i64(raw: &RawValue) -> Option<i64> {
+pub fn raw_i64(raw: Raw<'_>) -> Option<i64> {
     let text = raw.get();
     let digits = text
         .strip_prefix('"')
@@ -175,15 +232,25 @@ pub fn raw_i64(raw: &RawValue) -> Option<i64> {
     digits.parse().ok()
 }
 
-pub fn raw_array(raw: &RawValue) -> Option<Vec<&RawValue>> {
+pub fn raw_array(raw: Raw<'_>) -> Option<Vec<Raw<'_>>> {
     if raw.get().starts_with('[') {
-        serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()
+        parse_array(raw.get()).ok()
     } else {
         None
     }
 }
 
-pub fn is_null(raw: &RawValue) -> bool {
+/// Parse `text` as a JSON array into its elements; anything else is serde_json's error.
+pub fn parse_array(text: &str) -> Result<Vec<Raw<'_>>, serde_json::Error> {
+    let mut elements = Vec::new();
+    if super::scan::array(text, &mut elements) {
+        return Ok(elements.into_iter().map(Raw::from_scan).collect());
+    }
+    let elements: Vec<&RawValue> = serde_json::from_str(text)?;
+    Ok(elements.into_iter().map(Raw::from).collect())
+}
+
+pub fn is_null(raw: Raw<'_>) -> bool {
     raw.get() == "null"
 }
 
@@ -219,7 +286,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
                 while let Some(BorrowedKey(key)) = map.next_key()? {
                     let value: &'de RawValue = map.next_value()?;
                     any_upper = any_upper || has_upper(&key);
-                    entries.push((key, value));
+                    entries.push((key, Raw::from(value)));
                 }
                 Ok(Object {
                     folded: !any_upper && !entries.is_empty(),

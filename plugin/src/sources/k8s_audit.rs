@@ -4,9 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::peek;
 use super::time::rfc3339_micros;
 use crate::model::{Normalized, Outcome};
@@ -27,8 +25,8 @@ pub struct Event<'a> {
     pub code: Option<i64>,
     pub status_message: Option<Cow<'a, str>>,
     /// The body sent: a partial object or a JSON patch for `patch`, the whole object for create/update.
-    pub request_object: Option<&'a RawValue>,
-    pub response_object: Option<&'a RawValue>,
+    pub request_object: Option<Raw<'a>>,
+    pub response_object: Option<Raw<'a>>,
     pub stage_timestamp: Option<Cow<'a, str>>,
     pub received_timestamp: Option<Cow<'a, str>>,
     /// Cluster identity when the envelope names it (GKE `resource.labels.cluster_name`).
@@ -158,7 +156,7 @@ impl<'a> Event<'a> {
                 .and_then(|u| u.str("username")),
             source_ip: object
                 .array("sourceIPs")
-                .and_then(|ips| ips.first().and_then(|ip| json::raw_str(ip))),
+                .and_then(|ips| ips.first().and_then(|ip| json::raw_str(*ip))),
             user_agent: object.str("userAgent"),
             object: object_ref
                 .map(|o| ObjectRef {
@@ -173,8 +171,8 @@ impl<'a> Event<'a> {
             status_message: status
                 .as_ref()
                 .and_then(|s| s.str("message").or_else(|| s.str("reason"))),
-            request_object: object.raw("requestObject").filter(|r| !json::is_null(r)),
-            response_object: object.raw("responseObject").filter(|r| !json::is_null(r)),
+            request_object: object.raw("requestObject").filter(|r| !json::is_null(*r)),
+            response_object: object.raw("responseObject").filter(|r| !json::is_null(*r)),
             stage_timestamp: object.str("stageTimestamp"),
             received_timestamp: object.str("requestReceivedTimestamp"),
             cluster: None,

@@ -4,10 +4,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
 use super::gcp_audit;
-use super::json::{Object, raw_str};
+use super::json::{Object, Raw, raw_str};
 use super::k8s_audit::{Event, ObjectRef};
 use super::peek;
 
@@ -60,8 +58,10 @@ pub fn from_object<'a>(object: &Object<'a>) -> Event<'a> {
         object: object_ref(&resource_name, &method),
         code,
         status_message: status.as_ref().and_then(|s| s.str("message")),
-        request_object: payload.raw("request").filter(|r| !super::json::is_null(r)),
-        response_object: payload.raw("response").filter(|r| !super::json::is_null(r)),
+        request_object: payload.raw("request").filter(|r| !super::json::is_null(*r)),
+        response_object: payload
+            .raw("response")
+            .filter(|r| !super::json::is_null(*r)),
         stage_timestamp: object.str("timestamp"),
         received_timestamp: None,
         cluster: labels.as_ref().and_then(|l| l.str("cluster_name")),
@@ -135,8 +135,8 @@ fn names_namespace_subresource(method: &str, sub: &str) -> bool {
 pub struct Glance<'a> {
     method: Cow<'a, str>,
     resource_name: Cow<'a, str>,
-    authentication: Option<&'a RawValue>,
-    metadata: Option<&'a RawValue>,
+    authentication: Option<Raw<'a>>,
+    metadata: Option<Raw<'a>>,
 }
 
 impl<'a> Glance<'a> {

@@ -14,6 +14,7 @@ pub mod k8s_gke;
 pub mod ocsf;
 pub mod peek;
 pub mod reshape;
+pub mod scan;
 pub mod time;
 
 use json::Object;

@@ -10,17 +10,24 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::json::BorrowedKey;
+use super::json::{BorrowedKey, Entry, Raw};
 
 /// The raw values of `keys` in the object `raw`; `None` when `raw` is not an object (where
 /// `Object::from_raw` fails).
-pub fn members<'a, const N: usize>(
-    raw: &'a RawValue,
-    keys: [&str; N],
-) -> Option<[Option<&'a RawValue>; N]> {
+pub fn members<'a, const N: usize>(raw: Raw<'a>, keys: [&str; N]) -> Option<[Option<Raw<'a>>; N]> {
     if !raw.get().starts_with('{') {
         return None;
     }
+    let mut found = Found::new();
+    // The same member type as `Object`'s: one instance of the scan in the engine.
+    let mut all: Vec<Entry<'a>> = Vec::new();
+    if super::scan::object(raw.get(), &mut all) {
+        for (key, value) in all {
+            found.member(&keys, &key, value);
+        }
+        return Some(found.finish(&keys));
+    }
+    // Escaped keys: serde_json reads them.
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     Members {
         keys,
@@ -30,8 +37,50 @@ pub fn members<'a, const N: usize>(
     .ok()
 }
 
+/// The lookups' state over one object's members, with `Object::raw`'s rules.
+struct Found<'a, const N: usize> {
+    exact: [Option<Raw<'a>>; N],
+    folded: [Option<Raw<'a>>; N],
+    any_upper: bool,
+}
+
+impl<'a, const N: usize> Found<'a, N> {
+    fn new() -> Self {
+        Found {
+            exact: [None; N],
+            folded: [None; N],
+            any_upper: false,
+        }
+    }
+
+    fn member(&mut self, keys: &[&str; N], key: &str, value: Raw<'a>) {
+        self.any_upper = self.any_upper || key.bytes().any(|b| b.is_ascii_uppercase());
+        for (i, wanted) in keys.iter().enumerate() {
+            if key == *wanted {
+                self.exact[i] = Some(value);
+            } else if key.eq_ignore_ascii_case(wanted) {
+                self.folded[i] = Some(value);
+            }
+        }
+    }
+
+    /// A folded match exists only in a non-empty object; it counts only when no key had an
+    /// upper-case letter and the key looked up has one.
+    fn finish(mut self, keys: &[&str; N]) -> [Option<Raw<'a>>; N] {
+        for (i, wanted) in keys.iter().enumerate() {
+            if self.exact[i].is_none()
+                && !self.any_upper
+                && wanted.bytes().any(|b| b.is_ascii_uppercase())
+            {
+                self.exact[i] = self.folded[i];
+            }
+        }
+        self.exact
+    }
+}
+
 /// The first element of the array `raw` (`json::raw_array(raw)?.first()`), reading no further.
-pub fn first(raw: &RawValue) -> Option<&RawValue> {
+pub fn first(raw: Raw<'_>) -> Option<Raw<'_>> {
     if !raw.get().starts_with('[') {
         return None;
     }
@@ -45,7 +94,7 @@ struct Members<'k, 'a, const N: usize> {
 }
 
 impl<'de: 'a, 'k, 'a, const N: usize> DeserializeSeed<'de> for Members<'k, 'a, N> {
-    type Value = [Option<&'a RawValue>; N];
+    type Value = [Option<Raw<'a>>; N];
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -56,42 +105,26 @@ impl<'de: 'a, 'k, 'a, const N: usize> DeserializeSeed<'de> for Members<'k, 'a, N
 }
 
 impl<'de: 'a, 'k, 'a, const N: usize> Visitor<'de> for Members<'k, 'a, N> {
-    type Value = [Option<&'a RawValue>; N];
+    type Value = [Option<Raw<'a>>; N];
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-        let mut exact = [None; N];
-        let mut folded = [None; N];
-        let mut any_upper = false;
+        let mut found = Found::new();
         while let Some(BorrowedKey(key)) = map.next_key()? {
             let value: &'de RawValue = map.next_value()?;
-            any_upper = any_upper || key.bytes().any(|b| b.is_ascii_uppercase());
-            for (i, wanted) in self.keys.iter().enumerate() {
-                if key == *wanted {
-                    exact[i] = Some(value);
-                } else if key.eq_ignore_ascii_case(wanted) {
-                    folded[i] = Some(value);
-                }
-            }
+            found.member(&self.keys, &key, Raw::from(value));
         }
-        // A folded match exists only in a non-empty object; it counts only when no key had an
-        // upper-case letter and the key looked up has one.
-        for (i, wanted) in self.keys.iter().enumerate() {
-            if exact[i].is_none() && !any_upper && wanted.bytes().any(|b| b.is_ascii_uppercase()) {
-                exact[i] = folded[i];
-            }
-        }
-        Ok(exact)
+        Ok(found.finish(&self.keys))
     }
 }
 
 struct First<'a>(PhantomData<&'a ()>);
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for First<'a> {
-    type Value = Option<&'a RawValue>;
+    type Value = Option<Raw<'a>>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -102,7 +135,7 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for First<'a> {
 }
 
 impl<'de: 'a, 'a> Visitor<'de> for First<'a> {
-    type Value = Option<&'a RawValue>;
+    type Value = Option<Raw<'a>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON array")
@@ -111,7 +144,7 @@ impl<'de: 'a, 'a> Visitor<'de> for First<'a> {
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
         let first: Option<&'de RawValue> = seq.next_element()?;
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(first)
+        Ok(first.map(Raw::from))
     }
 }
 
@@ -120,8 +153,8 @@ mod tests {
     use super::*;
     use crate::sources::json::{Object, raw_array};
 
-    fn raw(text: &str) -> Box<RawValue> {
-        serde_json::from_str(text).expect("raw value")
+    fn raw(text: &str) -> Raw<'_> {
+        Raw::parse(text).expect("raw value")
     }
 
     /// Every lookup gives what `Object::raw` gives, including duplicates and folded keys.
@@ -137,18 +170,18 @@ mod tests {
             r#"{}"#,
         ] {
             let value = raw(text);
-            let object = Object::from_raw(&value).expect("object");
-            let found = members(&value, keys).expect("an object");
+            let object = Object::from_raw(value).expect("object");
+            let found = members(value, keys).expect("an object");
             for (key, got) in keys.iter().zip(found) {
                 assert_eq!(
-                    got.map(RawValue::get),
-                    object.raw(key).map(RawValue::get),
+                    got.map(Raw::get),
+                    object.raw(key).map(Raw::get),
                     "{text} {key}"
                 );
             }
         }
         for text in ["[1]", "\"s\"", "null", "3"] {
-            assert!(members(&raw(text), keys).is_none(), "{text}");
+            assert!(members(raw(text), keys).is_none(), "{text}");
         }
     }
 
@@ -161,14 +194,14 @@ mod tests {
             "[null]",
         ] {
             let value = raw(text);
-            let all = raw_array(&value).expect("array");
+            let all = raw_array(value).expect("array");
             assert_eq!(
-                first(&value).map(RawValue::get),
+                first(value).map(Raw::get),
                 all.first().map(|r| r.get()),
                 "{text}"
             );
         }
-        assert!(first(&raw(r#""203.0.113.7""#)).is_none());
-        assert!(first(&raw(r#"{"a":1}"#)).is_none());
+        assert!(first(raw(r#""203.0.113.7""#)).is_none());
+        assert!(first(raw(r#"{"a":1}"#)).is_none());
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde_json::value::RawValue;
 
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::{ocsf, shape_note};
 
 /// The canonical text of an event given in another shape, and why it was rebuilt.
@@ -56,7 +56,7 @@ fn stringified_bodies(object: &Object<'_>) -> Option<Reshaped> {
         match inner {
             Some(inner) => {
                 any = true;
-                out.raw(key, &inner);
+                out.raw(key, Raw::from(&*inner));
             }
             None => out.raw(key, raw),
         }
@@ -68,7 +68,7 @@ fn stringified_bodies(object: &Object<'_>) -> Option<Reshaped> {
 }
 
 /// The JSON object or array held in a JSON string value (`"{\"name\":\"x\"}"`), validated.
-pub fn json_text(raw: &RawValue) -> Option<Box<RawValue>> {
+pub fn json_text(raw: Raw<'_>) -> Option<Box<RawValue>> {
     let text = json::raw_str(raw)?;
     let trimmed = text.trim();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
@@ -107,13 +107,13 @@ impl JsonWriter {
     }
 
     /// A member whose value is raw JSON text.
-    pub fn raw(&mut self, key: &str, value: &RawValue) {
+    pub fn raw(&mut self, key: &str, value: Raw<'_>) {
         self.key(key);
         self.out.push_str(value.get());
     }
 
-    pub fn raw_opt(&mut self, key: &str, value: Option<&RawValue>) {
-        if let Some(value) = value.filter(|v| !json::is_null(v)) {
+    pub fn raw_opt(&mut self, key: &str, value: Option<Raw<'_>>) {
+        if let Some(value) = value.filter(|v| !json::is_null(*v)) {
             self.raw(key, value);
         }
     }

@@ -3,7 +3,7 @@
 //! object of a `create`/`update`. Rules ask "which values are set at this path" and get the same answer
 //! for all three.
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::sources::json::{self, Object};
 
@@ -15,7 +15,7 @@ const MAX_OPS: usize = 1_000;
 
 #[derive(Debug)]
 pub enum Body<'a> {
-    Object(&'a RawValue),
+    Object(Raw<'a>),
     JsonPatch(Vec<Op<'a>>),
     None,
 }
@@ -24,14 +24,14 @@ pub enum Body<'a> {
 pub struct Op<'a> {
     pub op: String,
     pub path: Vec<String>,
-    pub value: Option<&'a RawValue>,
+    pub value: Option<Raw<'a>>,
 }
 
 /// A value set by the body, with the key or index the pattern's last `*` matched.
 #[derive(Debug)]
 pub struct Set<'a> {
     pub key: Option<String>,
-    pub value: &'a RawValue,
+    pub value: Raw<'a>,
 }
 
 impl Set<'_> {
@@ -53,7 +53,7 @@ pub fn pointer(path: &str) -> Vec<String> {
 }
 
 impl<'a> Body<'a> {
-    pub fn of(raw: Option<&'a RawValue>) -> Body<'a> {
+    pub fn of(raw: Option<Raw<'a>>) -> Body<'a> {
         let Some(raw) = raw else {
             return Body::None;
         };
@@ -87,7 +87,7 @@ impl<'a> Body<'a> {
     pub fn set_at(&self, pattern: &[&str]) -> Vec<Set<'a>> {
         let mut out = Vec::new();
         match self {
-            Body::Object(raw) => descend(raw, pattern, None, &mut out),
+            Body::Object(raw) => descend(*raw, pattern, None, &mut out),
             Body::JsonPatch(ops) => {
                 for op in ops.iter().filter(|o| o.op == "add" || o.op == "replace") {
                     let Some(value) = op.value else { continue };
@@ -147,7 +147,7 @@ impl<'a> Body<'a> {
     }
 }
 
-fn descend<'a>(raw: &'a RawValue, pattern: &[&str], key: Option<String>, out: &mut Vec<Set<'a>>) {
+fn descend<'a>(raw: Raw<'a>, pattern: &[&str], key: Option<String>, out: &mut Vec<Set<'a>>) {
     let Some((first, rest)) = pattern.split_first() else {
         out.push(Set { key, value: raw });
         return;
@@ -174,7 +174,7 @@ fn descend<'a>(raw: &'a RawValue, pattern: &[&str], key: Option<String>, out: &m
                 descend(value, rest, Some(i.to_string()), out);
             }
         } else if let Some(value) = first.parse::<usize>().ok().and_then(|i| items.get(i)) {
-            descend(value, rest, key, out);
+            descend(*value, rest, key, out);
         }
     }
 }
@@ -211,8 +211,8 @@ pub fn to_pointer(path: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        serde_json::from_str(text).expect("raw")
+    fn raw(text: &str) -> Raw<'_> {
+        Raw::parse(text).expect("raw")
     }
 
     fn keys_and_values(body: &Body<'_>, pattern: &[&str]) -> Vec<(Option<String>, String)> {
@@ -227,7 +227,7 @@ mod tests {
         let r = raw(
             r#"{"spec":{"template":{"metadata":{"annotations":{"fluentbit.io/exclude":"true"}},"spec":{"containers":[{"name":"a","image":"x:1"},{"name":"b","image":"y:2"}]}}}}"#,
         );
-        let body = Body::of(Some(&r));
+        let body = Body::of(Some(r));
         assert_eq!(
             keys_and_values(&body, &["spec", "template", "metadata", "annotations", ANY]),
             vec![(Some("fluentbit.io/exclude".into()), "\"true\"".into())]
@@ -255,7 +255,7 @@ mod tests {
                 {"op":"remove","path":"/spec/template/spec/nodeSelector"},
                 {"op":"add","path":"/metadata/labels","value":{"a~b":"c"}}]"#,
         );
-        let body = Body::of(Some(&r));
+        let body = Body::of(Some(r));
         assert!(body.is_json_patch());
         assert_eq!(
             keys_and_values(&body, &["spec", "template", "metadata", "annotations", ANY]),
@@ -286,7 +286,7 @@ mod tests {
     fn odd_bodies_set_nothing() {
         for text in ["\"x\"", "[1,2]", "[{\"op\":1}]", "null"] {
             let r = raw(text);
-            let body = Body::of(Some(&r));
+            let body = Body::of(Some(r));
             assert!(body.set_at(&["spec", ANY]).is_empty(), "{text}");
         }
         assert!(Body::of(None).set_at(&[]).is_empty());

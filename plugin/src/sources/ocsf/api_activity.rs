@@ -18,9 +18,9 @@
 
 use std::borrow::Cow;
 
-use super::super::json::{self, Object};
+use super::super::json::{self, Object, Raw};
 use super::super::reshape::JsonWriter;
-use super::{Parts, at, body, object_at, time_at};
+use super::{Body, Parts, at, body, object_at, time_at};
 
 /// The CloudTrail record a CloudTrail-origin API Activity record was made from.
 pub fn cloudtrail(o: &Object<'_>) -> Option<String> {
@@ -50,17 +50,17 @@ pub fn cloudtrail(o: &Object<'_>) -> Option<String> {
     let params = p
         .request
         .raw("data")
-        .filter(|r| !json::is_null(r))
+        .filter(|r| !json::is_null(*r))
         .or_else(|| p.unmapped.get("requestParameters"))
         .and_then(body);
-    w.raw_opt("requestParameters", params.as_deref());
+    w.raw_opt("requestParameters", params.as_ref().map(Body::raw));
     let response = p
         .response
         .raw("data")
-        .filter(|r| !json::is_null(r))
+        .filter(|r| !json::is_null(*r))
         .or_else(|| p.unmapped.get("responseElements"))
         .and_then(body);
-    w.raw_opt("responseElements", response.as_deref());
+    w.raw_opt("responseElements", response.as_ref().map(Body::raw));
     w.str_opt("requestID", p.request.str("uid").as_deref());
     w.str_opt("eventID", p.metadata.str("uid").as_deref());
     if let Some(read_only) = p.unmapped.get("readOnly").and_then(json::raw_bool) {
@@ -135,7 +135,7 @@ fn resources(o: &Object<'_>, w: &mut JsonWriter) {
         return;
     };
     let mut out = String::from("[");
-    for resource in list.iter().filter_map(|r| Object::from_raw(r).ok()) {
+    for resource in list.iter().filter_map(|r| Object::from_raw(*r).ok()) {
         let mut item = JsonWriter::new();
         item.str_opt("ARN", resource.str("uid").as_deref());
         let account = resource.str("account_uid").or_else(|| {
@@ -152,7 +152,7 @@ fn resources(o: &Object<'_>, w: &mut JsonWriter) {
     }
     out.push(']');
     if let Ok(raw) = serde_json::from_str::<Box<serde_json::value::RawValue>>(&out) {
-        w.raw("resources", &raw);
+        w.raw("resources", Raw::from(&*raw));
     }
 }
 
@@ -205,7 +205,7 @@ pub fn k8s_audit(o: &Object<'_>) -> Option<String> {
     let unmapped_body = |key: &str| p.unmapped.get(key).and_then(body);
     w.raw_opt(
         "impersonatedUser",
-        unmapped_body("impersonatedUser").as_deref(),
+        unmapped_body("impersonatedUser").as_ref().map(Body::raw),
     );
     let mut ips: Vec<Cow<'_, str>> = p.src.str("ip").into_iter().collect();
     if let Some(more) = p.src.array("intermediate_ips") {
@@ -225,21 +225,30 @@ pub fn k8s_audit(o: &Object<'_>) -> Option<String> {
         w.str_opt("reason", p.response.str("error").as_deref());
         w.close();
     }
-    w.raw_opt("requestObject", unmapped_body("requestObject").as_deref());
-    w.raw_opt("responseObject", unmapped_body("responseObject").as_deref());
+    w.raw_opt(
+        "requestObject",
+        unmapped_body("requestObject").as_ref().map(Body::raw),
+    );
+    w.raw_opt(
+        "responseObject",
+        unmapped_body("responseObject").as_ref().map(Body::raw),
+    );
     w.str_opt(
         "requestReceivedTimestamp",
         time_at(o, "start_time", "start_time_dt").as_deref(),
     );
     w.str_opt("stageTimestamp", time_at(o, "time", "time_dt").as_deref());
-    w.raw_opt("annotations", unmapped_body("annotations").as_deref());
+    w.raw_opt(
+        "annotations",
+        unmapped_body("annotations").as_ref().map(Body::raw),
+    );
     Some(w.finish())
 }
 
 fn object_ref(o: &Object<'_>, p: &Parts<'_>, uri: Option<&str>, w: &mut JsonWriter) {
     let resource = at(o, &["resources"])
         .and_then(json::raw_array)
-        .and_then(|list| list.first().and_then(|r| Object::from_raw(r).ok()));
+        .and_then(|list| list.first().and_then(|r| Object::from_raw(*r).ok()));
     let kind = resource.as_ref().and_then(|r| r.str("type"));
     let name = resource.as_ref().and_then(|r| r.str("name"));
     w.open("objectRef");

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use super::json::{self, Object};
+use super::json::{self, Object, Raw};
 use super::reshape::Reshaped;
 use super::shape_note;
 
@@ -83,8 +83,8 @@ pub fn to_canonical(object: &Object<'_>) -> Option<Reshaped> {
 }
 
 /// The value at a path of object keys, unless absent or null.
-fn at<'a>(object: &Object<'a>, keys: &[&str]) -> Option<&'a RawValue> {
-    object.path(keys).filter(|r| !json::is_null(r))
+fn at<'a>(object: &Object<'a>, keys: &[&str]) -> Option<Raw<'a>> {
+    object.path(keys).filter(|r| !json::is_null(*r))
 }
 
 fn str_at<'a>(object: &Object<'a>, keys: &[&str]) -> Option<Cow<'a, str>> {
@@ -159,7 +159,7 @@ impl<'a> Unmapped<'a> {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
+    fn get(&self, key: &str) -> Option<Raw<'a>> {
         let value = match self {
             Unmapped::Map(map) => map.raw(key),
             Unmapped::Pairs(pairs) => pairs
@@ -168,16 +168,31 @@ impl<'a> Unmapped<'a> {
                 .and_then(|pair| pair.raw("value")),
             Unmapped::None => None,
         };
-        value.filter(|r| !json::is_null(r))
+        value.filter(|r| !json::is_null(*r))
     }
 }
 
 /// A JSON body that Security Lake keeps either as an object or as JSON text in a string.
-fn body(raw: &RawValue) -> Option<Cow<'_, RawValue>> {
+fn body(raw: Raw<'_>) -> Option<Body<'_>> {
     if raw.get().starts_with('{') || raw.get().starts_with('[') {
-        return Some(Cow::Borrowed(raw));
+        return Some(Body::Span(raw));
     }
-    super::reshape::json_text(raw).map(Cow::Owned)
+    super::reshape::json_text(raw).map(Body::Parsed)
+}
+
+/// What [`body`] found: the event's own span, or the JSON that a string held.
+enum Body<'a> {
+    Span(Raw<'a>),
+    Parsed(Box<RawValue>),
+}
+
+impl Body<'_> {
+    fn raw(&self) -> Raw<'_> {
+        match self {
+            Body::Span(raw) => *raw,
+            Body::Parsed(parsed) => Raw::from(&**parsed),
+        }
+    }
 }
 
 /// OCSF `time`, epoch milliseconds (a number, or a decimal string after some conversions), else the

@@ -3,7 +3,7 @@
 //! changed, Insights removed). Request fields as the CloudTrail API names them
 //! (docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html).
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare};
@@ -243,7 +243,7 @@ fn put_event_selectors(record: &Record<'_>, _env: &Env<'_>) -> Option<Detection>
     Some(detection)
 }
 
-fn basic_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
+fn basic_selectors(selectors: &[Raw<'_>]) -> (Option<Severity>, Vec<String>) {
     if selectors.is_empty() {
         return (
             Some(Severity::High),
@@ -252,7 +252,7 @@ fn basic_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
     }
     let mut records_writes = false;
     let mut excluded = Vec::new();
-    for selector in selectors.iter().filter_map(|s| Object::from_raw(s).ok()) {
+    for selector in selectors.iter().filter_map(|s| Object::from_raw(*s).ok()) {
         let management = selector.bool("includeManagementEvents").unwrap_or(true);
         let read_write = selector.str("readWriteType");
         if management && read_write.as_deref() != Some("ReadOnly") {
@@ -287,11 +287,11 @@ fn basic_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
     (severity, reasons)
 }
 
-fn advanced_selectors(selectors: &[&RawValue]) -> (Option<Severity>, Vec<String>) {
+fn advanced_selectors(selectors: &[Raw<'_>]) -> (Option<Severity>, Vec<String>) {
     let mut management = 0;
     let mut read_only_management = 0;
     let mut excluded = Vec::new();
-    for selector in selectors.iter().filter_map(|s| Object::from_raw(s).ok()) {
+    for selector in selectors.iter().filter_map(|s| Object::from_raw(*s).ok()) {
         let fields: Vec<Object<'_>> = selector
             .array("fieldSelectors")
             .unwrap_or_default()

@@ -5,7 +5,7 @@
 //! S3 calls (docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-logging-s3-info.html):
 //! `bucketName`, `bucketPolicy` as a JSON object, `VersioningConfiguration`.
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::model::Severity;
 use crate::rules::memory::Kind;
@@ -261,10 +261,10 @@ fn bucket_lifecycle(record: &Record<'_>, env: &Env<'_>) -> Option<Detection> {
     log_bucket(env, &bucket)?;
     let config = params.object("LifecycleConfiguration")?;
     let rules = config.raw("Rule")?;
-    let rules: Vec<&RawValue> = json::raw_array(rules).unwrap_or_else(|| vec![rules]);
+    let rules: Vec<Raw<'_>> = json::raw_array(rules).unwrap_or_else(|| vec![rules]);
     let shortest = rules
         .iter()
-        .filter_map(|r| Object::from_raw(r).ok())
+        .filter_map(|r| Object::from_raw(*r).ok())
         .filter(|r| r.str("Status").is_none_or(|s| s == "Enabled"))
         .filter_map(|r| r.object("Expiration")?.i64("Days"))
         .min()?;

@@ -202,7 +202,7 @@ fn shortest_delete(policy: &Object<'_>) -> Option<(i64, bool)> {
             .and_then(|f| f.array("prefixMatch"))
             .unwrap_or_default()
             .iter()
-            .filter_map(|p| json::raw_str(p))
+            .filter_map(|p| json::raw_str(*p))
             .any(|p| monitor_owned(&p));
         if shortest.is_none_or(|(d, _)| days < d) {
             shortest = Some((days, insights));

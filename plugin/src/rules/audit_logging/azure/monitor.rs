@@ -194,7 +194,7 @@ fn diagnostic_setting_written(record: &Record<'_>, _env: &Env<'_>) -> Option<Det
     let logs = properties.array("logs").unwrap_or_default();
     let mut disabled = Vec::new();
     for entry in &logs {
-        let Ok(entry) = Object::from_raw(entry) else {
+        let Ok(entry) = Object::from_raw(*entry) else {
             continue;
         };
         if entry.bool("enabled") == Some(false) {

@@ -318,7 +318,7 @@ fn endpoint_ids(params: &Object<'_>) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let one = |raw: &serde_json::value::RawValue| -> Option<String> {
+    let one = |raw: crate::sources::json::Raw<'_>| -> Option<String> {
         crate::sources::json::raw_str(raw)
             .map(|s| s.into_owned())
             .or_else(|| {

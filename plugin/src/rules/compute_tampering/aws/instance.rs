@@ -1,7 +1,7 @@
 //! Family 2 on AWS, instances changed under their agents: user data replaced, security groups swapped,
 //! instance profiles removed, root volumes replaced.
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::model::Severity;
 use crate::rules::{Detection, Env, Trigger, attack, declare};
@@ -80,7 +80,7 @@ declare! {
 }
 
 /// `{"items":[{"groupId":"sg-…"}]}` as CloudTrail writes EC2 lists.
-fn group_ids(raw: &RawValue) -> Vec<String> {
+fn group_ids(raw: Raw<'_>) -> Vec<String> {
     items(raw)
         .into_iter()
         .filter_map(|item| item.str("groupId").map(|g| g.into_owned()))

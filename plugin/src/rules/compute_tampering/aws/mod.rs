@@ -1,7 +1,7 @@
 //! Family 2 on AWS, from CloudTrail, one module per kind of change: the instance metadata service,
 //! instances changed under their agents, egress cut, disks shared out, launches in unused regions.
 
-use serde_json::value::RawValue;
+use crate::sources::json::Raw;
 
 use crate::rules::{Rule, sh};
 use crate::sources::aws_cloudtrail::Record;
@@ -45,7 +45,7 @@ pub fn quoted(value: &Option<String>, placeholder: &str) -> String {
 }
 
 /// The objects of an EC2 list: `{"items":[…]}`, a bare array, or a single object.
-pub fn items(raw: &RawValue) -> Vec<Object<'_>> {
+pub fn items(raw: Raw<'_>) -> Vec<Object<'_>> {
     if let Some(list) = json::raw_array(raw) {
         return list
             .into_iter()
