@@ -41,35 +41,24 @@ impl<'a> Member<'a> for (&'a str, &'a str) {
 // `opt-level = "s"` and the interpreted module ran 2.5% more instructions per CloudTrail record.
 fn object_members<'a, M: Member<'a>>(text: &'a str, out: &mut Vec<M>) -> Option<()> {
     let b = text.as_bytes();
-    let mut i = whitespace(b, 0);
-    if *b.get(i)? != b'{' {
-        return None;
-    }
-    i = whitespace(b, i + 1);
-    if *b.get(i)? == b'}' {
-        return (whitespace(b, i + 1) == b.len()).then_some(());
-    }
-    loop {
+    let mut next = first_item(b, b'{', b'}')?;
+    while let Next::Item(i) = next {
         if *b.get(i)? != b'"' {
             return None;
         }
         // A key with an escape is read by serde_json, which also checks its `\u` escapes.
         let key_end = string_end::<false>(b, i + 1)?;
         let key = text.get(i + 1..key_end - 1)?;
-        i = whitespace(b, key_end);
-        if *b.get(i)? != b':' {
+        let colon = whitespace(b, key_end);
+        if *b.get(colon)? != b':' {
             return None;
         }
-        let start = whitespace(b, i + 1);
+        let start = whitespace(b, colon + 1);
         let end = value_end(b, start)?;
         out.push(M::new(key, text.get(start..end)?));
-        i = whitespace(b, end);
-        match *b.get(i)? {
-            b',' => i = whitespace(b, i + 1),
-            b'}' => return (whitespace(b, i + 1) == b.len()).then_some(()),
-            _ => return None,
-        }
+        next = next_item(b, end, b'}')?;
     }
+    Some(())
 }
 
 /// The elements of the JSON array that is the whole of `text`, as [`object`] gives members (a
@@ -80,24 +69,52 @@ pub fn array<'a>(text: &'a str, out: &mut Vec<&'a str>) -> bool {
 
 fn array_elements<'a>(text: &'a str, out: &mut Vec<&'a str>) -> Option<()> {
     let b = text.as_bytes();
-    let mut i = whitespace(b, 0);
-    if *b.get(i)? != b'[' {
+    let mut next = first_item(b, b'[', b']')?;
+    while let Next::Item(start) = next {
+        let end = value_end(b, start)?;
+        out.push(text.get(start..end)?);
+        next = next_item(b, end, b']')?;
+    }
+    Some(())
+}
+
+/// Where the whole text's container goes on: its next item starts at an offset, or it has closed
+/// with only whitespace after it.
+enum Next {
+    Item(usize),
+    Done,
+}
+
+/// After the opening bracket, which must be the text's first byte but for whitespace.
+// This and `next_item` are inlined by hand: left to LLVM they cost the interpreted module 1.3% more
+// instructions per CloudTrail record than the two loops written out.
+#[inline(always)]
+fn first_item(b: &[u8], open: u8, close: u8) -> Option<Next> {
+    let i = whitespace(b, 0);
+    if *b.get(i)? != open {
         return None;
     }
-    i = whitespace(b, i + 1);
-    if *b.get(i)? == b']' {
-        return (whitespace(b, i + 1) == b.len()).then_some(());
+    let i = whitespace(b, i + 1);
+    if *b.get(i)? == close {
+        return closed(b, i);
     }
-    loop {
-        let end = value_end(b, i)?;
-        out.push(text.get(i..end)?);
-        i = whitespace(b, end);
-        match *b.get(i)? {
-            b',' => i = whitespace(b, i + 1),
-            b']' => return (whitespace(b, i + 1) == b.len()).then_some(()),
-            _ => return None,
-        }
+    Some(Next::Item(i))
+}
+
+/// After an item ending at `end`: a comma and the next item, or the closing bracket.
+#[inline(always)]
+fn next_item(b: &[u8], end: usize, close: u8) -> Option<Next> {
+    let i = whitespace(b, end);
+    match *b.get(i)? {
+        b',' => Some(Next::Item(whitespace(b, i + 1))),
+        c if c == close => closed(b, i),
+        _ => None,
     }
+}
+
+/// The closing bracket at `i` ends the text, but for whitespace.
+fn closed(b: &[u8], i: usize) -> Option<Next> {
+    (whitespace(b, i + 1) == b.len()).then_some(Next::Done)
 }
 
 /// JSON's four whitespace bytes.
