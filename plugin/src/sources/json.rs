@@ -22,11 +22,6 @@ impl<'a> Raw<'a> {
         serde_json::from_str::<&RawValue>(text).map(Raw::from)
     }
 
-    /// A value span that `scan` validated.
-    pub(super) fn from_scan(text: &'a str) -> Raw<'a> {
-        Raw(text)
-    }
-
     pub fn get(self) -> &'a str {
         self.0
     }
@@ -198,7 +193,7 @@ impl<'a> Object<'a> {
     }
 }
 
-fn has_upper(key: &str) -> bool {
+pub(super) fn has_upper(key: &str) -> bool {
     key.bytes().any(|b| b.is_ascii_uppercase())
 }
 
@@ -244,7 +239,7 @@ pub fn raw_array(raw: Raw<'_>) -> Option<Vec<Raw<'_>>> {
 pub fn parse_array(text: &str) -> Result<Vec<Raw<'_>>, serde_json::Error> {
     let mut elements = Vec::new();
     if super::scan::array(text, &mut elements) {
-        return Ok(elements.into_iter().map(Raw::from_scan).collect());
+        return Ok(elements.into_iter().map(Raw).collect());
     }
     let elements: Vec<&RawValue> = serde_json::from_str(text)?;
     Ok(elements.into_iter().map(Raw::from).collect())

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::json::{BorrowedKey, Entry, Raw};
+use super::json::{BorrowedKey, Entry, Raw, has_upper};
 
 /// The raw values of `keys` in the object `raw`; `None` when `raw` is not an object (where
 /// `Object::from_raw` fails).
@@ -54,7 +54,7 @@ impl<'a, const N: usize> Found<'a, N> {
     }
 
     fn member(&mut self, keys: &[&str; N], key: &str, value: Raw<'a>) {
-        self.any_upper = self.any_upper || key.bytes().any(|b| b.is_ascii_uppercase());
+        self.any_upper = self.any_upper || has_upper(key);
         for (i, wanted) in keys.iter().enumerate() {
             if key == *wanted {
                 self.exact[i] = Some(value);
@@ -68,10 +68,7 @@ impl<'a, const N: usize> Found<'a, N> {
     /// upper-case letter and the key looked up has one.
     fn finish(mut self, keys: &[&str; N]) -> [Option<Raw<'a>>; N] {
         for (i, wanted) in keys.iter().enumerate() {
-            if self.exact[i].is_none()
-                && !self.any_upper
-                && wanted.bytes().any(|b| b.is_ascii_uppercase())
-            {
+            if self.exact[i].is_none() && !self.any_upper && has_upper(wanted) {
                 self.exact[i] = self.folded[i];
             }
         }

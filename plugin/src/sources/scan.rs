@@ -317,20 +317,27 @@ mod tests {
         })
     }
 
-    /// What the scan accepts, serde_json accepts with the same members; what it leaves, serde_json
+    /// What the scan accepts, serde_json accepts with the same reading; what it leaves, serde_json
     /// decides. `leaves` says whether this text is one the scan may leave although serde_json takes it.
-    fn agrees(text: &str, leaves: bool) {
-        let ours = scan_members(text);
-        let theirs = serde_members(text);
-        match (&ours, &theirs) {
+    fn same_reading<T: PartialEq + std::fmt::Debug>(
+        text: &str,
+        ours: Option<T>,
+        theirs: Option<T>,
+        leaves: bool,
+    ) {
+        match (ours, theirs) {
             (Some(ours), Some(theirs)) => assert_eq!(ours, theirs, "{text:?}"),
             (Some(_), None) => panic!("the scan accepted what serde_json refuses: {text:?}"),
             (None, Some(_)) => assert!(
                 leaves,
-                "the scan left a plain object to serde_json: {text:?}"
+                "the scan left a plain value to serde_json: {text:?}"
             ),
             (None, None) => {}
         }
+    }
+
+    fn agrees(text: &str, leaves: bool) {
+        same_reading(text, scan_members(text), serde_members(text), leaves);
     }
 
     /// [`agrees`] for arrays, against serde_json's `Vec<&RawValue>`.
@@ -338,16 +345,8 @@ mod tests {
         let mut out = Vec::new();
         let ours = array(text, &mut out).then_some(out);
         let theirs: Option<Vec<&serde_json::value::RawValue>> = serde_json::from_str(text).ok();
-        let theirs: Option<Vec<&str>> = theirs.map(|v| v.iter().map(|r| r.get()).collect());
-        match (&ours, &theirs) {
-            (Some(ours), Some(theirs)) => assert_eq!(ours, theirs, "{text:?}"),
-            (Some(_), None) => panic!("the scan accepted what serde_json refuses: {text:?}"),
-            (None, Some(_)) => assert!(
-                leaves,
-                "the scan left a plain array to serde_json: {text:?}"
-            ),
-            (None, None) => {}
-        }
+        let theirs = theirs.map(|v| v.iter().map(|r| r.get()).collect());
+        same_reading(text, ours, theirs, leaves);
     }
 
     #[test]
